@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Developer entry point (README):
+#   ./lightwell.sh serve [ARGS]  install what is missing, build, run `lightwell serve ARGS`
+#   ./lightwell.sh test          install, build with -Werror, run every test, then again
+#                                under ASan+UBSan, then the benchmarks once in quick mode
+#   ./lightwell.sh bench         build and run the benchmarks with full repetitions
+set -euo pipefail
+cd "$(dirname "$0")"
+JOBS=$(nproc)
+
+configure() {  # configure <dir> [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+}
+
+run_benches() {  # run_benches <build dir> [--quick]
+  local dir=$1; shift
+  for b in "$dir"/bench/bench_*; do
+    [[ -x "$b" && ! -d "$b" ]] || continue
+    echo "== $(basename "$b")"
+    LIGHTWELL_BENCH_DIR="$dir/bench-results" "$b" "$@"
+  done
+}
+
+cmd=${1:-}
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  serve)
+    packaging/install-deps.sh
+    configure build/release -DLIGHTWELL_BUILD_TESTS=OFF -DLIGHTWELL_BUILD_BENCH=OFF
+    cmake --build build/release -j "$JOBS" --target lightwell
+    exec build/release/server/lightwell serve "$@"
+    ;;
+  test)
+    packaging/install-deps.sh
+    echo "== release build (-Wall -Wextra -Werror)"
+    configure build/release
+    cmake --build build/release -j "$JOBS"
+    (cd build/release && ctest -j "$JOBS" --output-on-failure)
+    echo "== ASan + UBSan build"
+    configure build/asan -DLIGHTWELL_SANITIZE=ON -DLIGHTWELL_BUILD_BENCH=OFF
+    cmake --build build/asan -j "$JOBS"
+    (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest -j "$JOBS" --output-on-failure)
+    echo "== benchmarks (quick mode: figures only, never a verdict)"
+    run_benches build/release --quick
+    ;;
+  bench)
+    packaging/install-deps.sh
+    configure build/release
+    cmake --build build/release -j "$JOBS"
+    run_benches build/release "$@"
+    ;;
+  *)
+    echo "usage: ./lightwell.sh serve [ARGS] | test | bench" >&2
+    exit 2
+    ;;
+esac

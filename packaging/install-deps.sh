@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 (bookworm) packages Lightwell needs to build, test and benchmark.
+# Idempotent and non-interactive: asks dpkg what is missing and installs only that, so a
+# second run on a ready machine touches nothing (and needs no network).
+# Usage: packaging/install-deps.sh [--dry-run]
+set -euo pipefail
+
+# Build: compiler, generator, and the libraries each module wraps (docs/architecture.md).
+BUILD_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libssl-dev                      # proto_crypto, net (TLS)
+  libexpected-dev                 # tl::expected, proto's result type
+  libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev  # net: Asio, Beast; server
+  libtomlplusplus-dev             # server: configuration
+  libspdlog-dev libfmt-dev        # server: logging
+  libenet-dev                     # net: control stream
+  libopus-dev                     # audio
+  libx264-dev                     # encode: software H.264
+  libdrm-dev libva-dev libvpl-dev # capture/kms, encode/qsv
+  libpipewire-0.3-dev             # audio/pipewire
+  libevdev-dev                    # input
+  libavahi-client-dev             # server: mDNS
+  libsystemd-dev                  # server: sd_notify
+)
+# Tests only: Catch2, and libavcodec to decode what we stream.
+TEST_PACKAGES=(
+  catch2
+  libavcodec-dev libavutil-dev
+)
+
+missing=()
+for pkg in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#BUILD_PACKAGES[@]} build and ${#TEST_PACKAGES[@]} test packages present"
+  exit 0
+fi
+echo "install-deps: missing: ${missing[*]}"
+[[ "${1:-}" == "--dry-run" ]] && exit 0
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${#missing[@]} packages"

@@ -1,0 +1,5 @@
+#include "lightwell/server/version.hpp"
+
+namespace lightwell::server {
+std::string_view version() noexcept { return LIGHTWELL_VERSION; }
+}
