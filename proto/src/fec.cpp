@@ -86,6 +86,20 @@ void Encoder::encode(std::span<const std::uint8_t* const> data, std::span<std::u
   }
 }
 
+EncoderCache::EncoderCache(Kernel kernel, std::size_t max_entries)
+    : kernel_(kernel), max_entries_(max_entries == 0 ? 1 : max_entries) {}
+
+Result<const Encoder*> EncoderCache::cauchy(std::size_t data_shards, std::size_t parity_shards) {
+  for (const Encoder& e : entries_) {
+    if (e.matrix().data_shards() == data_shards && e.matrix().parity_shards() == parity_shards) return &e;
+  }
+  auto matrix = Matrix::cauchy(data_shards, parity_shards);
+  if (!matrix) return tl::unexpected(matrix.error());
+  if (entries_.size() == max_entries_) entries_.erase(entries_.begin());
+  entries_.emplace_back(std::move(*matrix), kernel_);
+  return &entries_.back();
+}
+
 Result<void> reconstruct(const Matrix&, std::span<std::uint8_t* const>, std::span<const bool>, std::size_t) {
   return fail(Errc::unsupported, "FEC reconstruction not implemented yet");
 }

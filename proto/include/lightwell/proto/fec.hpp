@@ -65,6 +65,21 @@ class Encoder {
   Kernel kernel_;
 };
 
+// Prepared Cauchy encoders by block shape (D, Pn). A session's frames reuse a handful of
+// shapes, and preparing SIMD tables per frame would cost more than the encoding itself.
+// Bounded (oldest shape evicted). Not thread-safe: one cache per send thread.
+class EncoderCache {
+ public:
+  explicit EncoderCache(Kernel kernel = best_kernel(), std::size_t max_entries = 32);
+  // The encoder for (D, Pn); the pointer stays valid until the next call.
+  Result<const Encoder*> cauchy(std::size_t data_shards, std::size_t parity_shards);
+
+ private:
+  Kernel kernel_;
+  std::size_t max_entries_;
+  std::vector<Encoder> entries_;  // most recently added last
+};
+
 // Rebuilds missing data shards in place (what the client does, fec.md §5; the host never
 // decodes, our tests and test client do). shards: D + Pn pointers, each to shard_size bytes;
 // present[k] tells whether shard k arrived. Fails when fewer than D shards are present.
