@@ -1,6 +1,7 @@
 #include "lightwell/proto/crypto/x509.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -36,6 +37,14 @@ bool only_whitespace(BIO* bio) {
     }
   }
   return true;
+}
+
+// A random positive 159-bit serial, as Sunshine's host certificates have
+// (http-pairing.md §5.8): two hosts never present the same issuer + serial pair.
+bool set_random_serial(X509* x509) {
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(BN_new(), BN_free);
+  return bn && BN_rand(bn.get(), 159, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1 &&
+         BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x509)) != nullptr;
 }
 
 constexpr std::size_t kMaxPemBytes = 64 * 1024;  // a 2048/4096-bit cert or key is a few KiB
@@ -134,7 +143,7 @@ Result<Identity> generate_identity(std::string_view common_name, int validity_da
   X509_NAME* name = X509_get_subject_name(x509.get());
   const bool ok =
       X509_set_version(x509.get(), X509_VERSION_3) == 1 &&
-      ASN1_INTEGER_set(X509_get_serialNumber(x509.get()), 1) == 1 &&
+      set_random_serial(x509.get()) &&
       X509_gmtime_adj(X509_getm_notBefore(x509.get()), 0) != nullptr &&
       X509_gmtime_adj(X509_getm_notAfter(x509.get()), 60L * 60 * 24 * validity_days) != nullptr &&
       X509_set_pubkey(x509.get(), key.get()) == 1 &&

@@ -58,7 +58,8 @@ struct Identity {
   std::string cert_pem;
 };
 
-// A new RSA-2048 key and a self-signed SHA-256 certificate with CN=common_name, serial 1,
+// A new RSA-2048 key and a self-signed SHA-256 certificate with CN=common_name, a random
+// 159-bit serial,
 // valid for validity_days from now. Uses OpenSSL's RNG and clock (the one impure corner of
 // proto_crypto: key generation cannot be made deterministic through EVP).
 Result<Identity> generate_identity(std::string_view common_name, int validity_days = 20 * 365);
