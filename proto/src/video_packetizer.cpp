@@ -11,6 +11,10 @@ namespace lightwell::proto {
 namespace {
 
 constexpr std::size_t kSlotAlign = 64;  // cache line; shards start 32 bytes in (SIMD-aligned)
+// Block shapes (D, Pn) a session can produce: D <= 255 per block and Pn is a function of D
+// for the session's fixed FEC settings, so 256 entries never evict. Frame sizes wander
+// frame to frame; with fewer entries prepared tables would be rebuilt (and allocated) often.
+constexpr std::size_t kEncoderCacheEntries = 256;
 
 // NV_VIDEO_PACKET flags (video.md §3.2).
 constexpr std::uint8_t kFlagPicData = 0x01;
@@ -45,7 +49,7 @@ void write_common_fields(std::uint8_t* p, std::uint32_t seq, std::uint32_t times
 
 VideoPacketizer::VideoPacketizer(const VideoStreamParams& params, fec::Kernel kernel)
     : params_(params),
-      encoders_(kernel),
+      encoders_(kernel, kEncoderCacheEntries),
       next_seq_(params.first_sequence_number),
       slot_stride_((kVideoEncryptionPrefixBytes + params.packet_size_bytes + 16 + kSlotAlign - 1) / kSlotAlign *
                    kSlotAlign) {
