@@ -1,6 +1,8 @@
 // "After warm-up, packetizing does not allocate" (docs/packetizers.md), made checkable: this
 // file replaces the global operator new/delete of tests_proto with thin malloc/free wrappers
 // that count calls. The replacement is transparent for every other test in the binary.
+// Under AddressSanitizer (which owns operator new/delete itself and reports the mixed pairs
+// as alloc-dealloc mismatches) the file compiles to nothing; the normal build runs it.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -10,6 +12,8 @@
 
 #include "lightwell/proto/audio_packetizer.hpp"
 #include "lightwell/proto/video_packetizer.hpp"
+
+#if !defined(__SANITIZE_ADDRESS__)
 
 namespace {
 std::atomic<std::size_t> g_allocations{0};  // test instrumentation only
@@ -71,3 +75,5 @@ TEST_CASE("Audio packetizing never allocates after create") {
   }
   CHECK(g_allocations.load() - before == 0);
 }
+
+#endif  // !__SANITIZE_ADDRESS__
