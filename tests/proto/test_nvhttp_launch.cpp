@@ -177,3 +177,36 @@ TEST_CASE("launch: display mode and surround helpers") {
   CHECK_FALSE(decode_surround_audio_info(0x30003));   // 3 channels, 2-bit mask
   CHECK_FALSE(decode_surround_audio_info(0x1FF0009));  // 9 channels
 }
+
+TEST_CASE("launch: single-character mutations of the captured query are parsed or refused whole") {
+  const std::string launch = lightwell::test::read_records("wire/launch_ri.txt").at(0).get("launch_query");
+  const auto good = parse(launch);
+  REQUIRE(good);
+  int refused = 0;
+  for (std::size_t i = 0; i < launch.size(); ++i) {
+    for (char c : {'x', '-', '9', '&', '=', '%'}) {
+      std::string raw = launch;
+      raw[i] = c;
+      auto q = Query::parse(raw);
+      if (!q) {
+        ++refused;
+        continue;
+      }
+      auto req = parse_launch_request(*q, LaunchVerb::launch);
+      if (!req) {
+        ++refused;
+        continue;
+      }
+      // Whatever was accepted is still inside every documented range.
+      CHECK(req->app_id.value() >= 1u);
+      CHECK(req->mode.width <= 16384u);
+      CHECK(req->mode.height <= 16384u);
+      CHECK(req->mode.fps <= 1000u);
+      CHECK((req->mode.width == 0) == (req->mode.height == 0));
+      CHECK(req->surround_audio.channel_count >= 1);
+      CHECK(req->surround_audio.channel_count <= 8);
+      CHECK(req->core_version <= 255u);
+    }
+  }
+  CHECK(refused > 0);
+}

@@ -190,3 +190,39 @@ TEST_CASE("query: require bounds the length") {
   CHECK(q.require("name", 5).error().code == Errc::too_large);
   CHECK_FALSE(q.require("other"));
 }
+
+TEST_CASE("query: random and mutated inputs never break the invariants") {
+  // Deterministic xorshift so a failure reproduces; alphabet biased towards the syntax.
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  constexpr std::string_view kAlphabet = "%&=+aA0fFgZ9-._\x01\x7f\xc3\xa9 ";
+  const std::string launch = lightwell::test::read_records("wire/launch_ri.txt").at(0).get("launch_query");
+  int accepted = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string raw;
+    if (round % 2 == 0) {
+      const std::size_t len = next() % 64;
+      for (std::size_t i = 0; i < len; ++i) raw += kAlphabet[next() % kAlphabet.size()];
+    } else {
+      raw = launch;
+      for (int m = 0; m < 3; ++m) raw[next() % raw.size()] = kAlphabet[next() % kAlphabet.size()];
+    }
+    auto q = Query::parse(raw);
+    if (!q) continue;
+    ++accepted;
+    for (std::size_t i = 0; i < q->params().size(); ++i) {
+      const auto& p = q->params()[i];
+      CHECK_FALSE(p.key.empty());
+      bool printable = true;
+      for (unsigned char c : p.key + p.value) printable = printable && c >= 0x20 && c != 0x7F;
+      CHECK(printable);
+      CHECK(q->find(p.key) == std::string_view(p.value));  // no shadowing duplicate
+    }
+  }
+  CHECK(accepted > 100);  // the generator does reach the success path
+}
