@@ -49,6 +49,7 @@ struct QueryParam {
 
 class Query {
  public:
+  // raw: the request target's text after '?' and before any '#', still percent-encoded.
   static Result<Query> parse(std::string_view raw, const QueryLimits& limits = {});
 
   // The decoded value of key (ASCII case-insensitive), or nullopt when absent.
