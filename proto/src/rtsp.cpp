@@ -45,7 +45,7 @@ bool is_token(std::string_view s) noexcept {
 bool is_method(std::string_view s) noexcept {
   if (s.empty() || s.size() > 32) return false;
   for (char c : s) {
-    if (c < 'A' || c > 'Z') return false;
+    if ((c < 'A' || c > 'Z') && c != '_') return false;  // GET_PARAMETER, SET_PARAMETER
   }
   return true;
 }

@@ -88,7 +88,7 @@ struct RtspParsed {
 
 // Parses the request at the start of `buffer`. Rules (rtsp.md §2, docs/rtsp-sdp.md):
 //  - request line `METHOD SP target SP RTSP/1.0 CRLF`; runs of blanks between the three
-//    tokens and trailing blanks are tolerated; method is upper-case letters;
+//    tokens and trailing blanks are tolerated; method is upper-case letters and '_';
 //  - header lines `Name: value CRLF`; a bare LF, a control character, a continuation line or
 //    a line without ':' is malformed;
 //  - the header block ends with an empty line; CSeq is required (decimal u32);
