@@ -140,7 +140,8 @@ TEST_CASE("Bad tags, tampered bytes, wrong sequence or direction fail authentica
   Key128 other = launch_rikey();
   other[0] ^= 1;
   auto stranger = RtspCipher::create(other, RtspRole::host).value();
-  auto frame = parse_encrypted_rtsp_message(client_wire(c));
+  const auto wire = client_wire(c);  // the frame views into it
+  auto frame = parse_encrypted_rtsp_message(wire);
   REQUIRE(frame);
   CHECK(stranger.open(*frame).error().code == Errc::auth_failed);
 }
