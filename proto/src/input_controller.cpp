@@ -2,6 +2,7 @@
 #include <string>
 
 #include "lightwell/proto/input.hpp"
+#include "lightwell/proto/input_convert.hpp"
 #include "lightwell/proto/input_detail.hpp"
 
 namespace lightwell::proto::input::detail {
@@ -56,7 +57,7 @@ Result<InputEvent> parse_controller_state(Bytes packet) {
     return tl::unexpected(ok.error());
   }
   e.controller_number = static_cast<std::uint8_t>(number);
-  e.buttons = std::uint32_t{buttons_low} | (std::uint32_t{buttons_high} << 16);
+  e.buttons = compose_buttons(buttons_low, buttons_high);
   return e;
 }
 
