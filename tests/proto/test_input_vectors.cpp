@@ -309,3 +309,42 @@ TEST_CASE("input vectors: header is BE32 size (= length - 4) then LE32 magic") {
     CHECK(load_u32_be(b.data()) == b.size() - 4);
   }
 }
+
+TEST_CASE("input vectors: the 0x0206 control messages of the GCM vectors carry input packets") {
+  // control.md §4: a decrypted control message is [type LE16][payloadLength LE16][payload];
+  // for type 0x0206 the payload is exactly one input packet. The plaintexts of the c2s
+  // records of input_control_gcm_vectors.txt are checked here (the decryption itself
+  // belongs to the control stream tests).
+  int input_messages = 0;
+  for (const auto& rec : lightwell::test::read_records("input_control_gcm_vectors.txt")) {
+    const auto found = rec.find("plaintext");
+    if (!found || rec.get("direction") != "c2s") continue;
+    const auto msg = rec.hex("plaintext");
+    REQUIRE(msg.size() >= 4);
+    if (load_u16_le(msg.data()) != 0x0206) continue;
+    const std::string name = rec.get("name");
+    INFO(name);
+    REQUIRE(load_u16_le(msg.data() + 2) == msg.size() - 4);
+    const auto parsed = parse_input_packet(Bytes(msg).subspan(4));
+    REQUIRE(parsed.has_value());
+    ++input_messages;
+    if (name.find("keyboard 'A' down") != std::string::npos) {
+      key(*parsed, KeyAction::down, 0x41, 0, 0);
+    } else if (name.find("keyboard 'A' up") != std::string::npos) {
+      key(*parsed, KeyAction::up, 0x41, 0, 0);
+    } else if (name.find("relative mouse move (5,-3)") != std::string::npos) {
+      CHECK(as<MouseMove>(*parsed).delta_x == 5);
+      CHECK(as<MouseMove>(*parsed).delta_y == -3);
+    } else if (name.find("multi-controller state") != std::string::npos) {
+      const auto& s = as<ControllerState>(*parsed);
+      CHECK(s.controller_number == 1);
+      CHECK(s.active_mask == 0x0003);
+      CHECK(s.buttons == (gamepad_button::a | gamepad_button::dpad_up | gamepad_button::touchpad));
+      CHECK(s.left_stick_x == -32768);
+      CHECK(s.right_stick_y == -1000);
+    } else {
+      FAIL("unexpected input message " << name);
+    }
+  }
+  CHECK(input_messages == 4);
+}
