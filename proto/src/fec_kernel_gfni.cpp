@@ -1,0 +1,37 @@
+// GFNI kernel on zmm registers (compiled with -mgfni -mavx2 -mavx512f -mavx512bw -mavx512vl;
+// only called after fec_dispatch.cpp saw GFNI, AVX-512F/BW and OS-enabled zmm state).
+// One VGF2P8AFFINEQB multiplies 64 bytes by a constant: the constant is an 8x8 bit matrix
+// (make_affine_table), broadcast from its 8-byte table entry.
+#include <immintrin.h>
+
+#include "fec_kernel_simd.hpp"
+
+namespace lightwell::proto::fec::detail {
+namespace {
+
+struct GfniZmm {
+  using Vec = __m512i;
+  using In = __m512i;
+  using Coef = __m512i;
+  static constexpr std::size_t kWidth = 64;
+  static constexpr std::size_t kTableBytes = kAffineTableBytes;
+  static Vec load(const std::uint8_t* p) noexcept { return _mm512_loadu_si512(p); }
+  static void store(std::uint8_t* p, Vec v) noexcept { _mm512_storeu_si512(p, v); }
+  static Vec zero() noexcept { return _mm512_setzero_si512(); }
+  static In prepare(Vec x) noexcept { return x; }
+  static Coef coef(const std::uint8_t* t) noexcept {
+    long long m;
+    __builtin_memcpy(&m, t, sizeof m);
+    return _mm512_set1_epi64(m);
+  }
+  static Vec madd(Vec acc, In x, Coef c) noexcept {
+    return _mm512_xor_si512(acc, _mm512_gf2p8affine_epi64_epi8(x, c, 0));
+  }
+};
+
+}  // namespace
+
+// 32 zmm registers: 2 data vectors, 1 broadcast coefficient, up to 12 x 2 accumulators.
+void encode_gfni_zmm(const KernelJob& job) noexcept { encode_blocks<GfniZmm, 2, 12, 16>(job); }
+
+}  // namespace lightwell::proto::fec::detail
