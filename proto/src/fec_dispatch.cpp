@@ -1,13 +1,12 @@
-// Run-time kernel choice from CPUID. A feature bit alone is not enough for AVX and AVX-512:
-// the OS must also save the wider registers on context switch, which it advertises in XCR0
-// (read with XGETBV once CPUID reports OSXSAVE). Nothing is cached: construction of an
-// Encoder is rare, and proto keeps no global mutable state.
+// Run-time kernel choice. Feature bits come from __builtin_cpu_supports, i.e. the CPUID
+// results libgcc reads once at start-up: executing CPUID ourselves costs 15-50 us per call in
+// a VM (it traps to the hypervisor), which mattered for reconstruct() and Encoder creation,
+// and caching it ourselves would be global state in proto. A feature bit alone is not enough
+// for AVX and AVX-512: the OS must also save the wider registers on context switch, which it
+// advertises in XCR0; we read that directly with XGETBV (cheap, it does not trap) even though
+// libgcc also checks it, because running AVX-512 code without OS support is a crash.
 #include "fec_kernel.hpp"
 #include "lightwell/proto/fec.hpp"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 namespace lightwell::proto::fec {
 
@@ -16,30 +15,26 @@ namespace {
 struct CpuFeatures {
   bool ssse3 = false;
   bool avx2 = false;      // CPUID and OS ymm state
-  bool gfni = false;      // CPUID only (the legacy-SSE form needs nothing more)
+  bool gfni = false;      // CPUID only
   bool avx512bw = false;  // AVX-512F + BW, and OS opmask/zmm state
 };
 
 CpuFeatures detect() noexcept {
   CpuFeatures f;
 #if defined(LIGHTWELL_FEC_X86)
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return f;
-  f.ssse3 = (c & (1u << 9)) != 0;
-  const bool osxsave = (c & (1u << 27)) != 0;
-  const bool avx = (c & (1u << 28)) != 0;
+  __builtin_cpu_init();  // no-op once libgcc's constructor ran; needed if called before it
+  f.ssse3 = __builtin_cpu_supports("ssse3") != 0;
   unsigned long long xcr0 = 0;
-  if (osxsave) {
+  if (__builtin_cpu_supports("avx") != 0) {  // libgcc sets avx only with CPUID OSXSAVE, so XGETBV exists
     unsigned lo = 0, hi = 0;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     xcr0 = (static_cast<unsigned long long>(hi) << 32) | lo;
   }
-  const bool os_ymm = (xcr0 & 0x6) == 0x6;      // SSE + AVX state
-  const bool os_zmm = (xcr0 & 0xE6) == 0xE6;    // + opmask, ZMM_Hi256, Hi16_ZMM
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return f;
-  f.avx2 = avx && os_ymm && (b & (1u << 5)) != 0;
-  f.gfni = (c & (1u << 8)) != 0;
-  f.avx512bw = os_zmm && (b & (1u << 16)) != 0 && (b & (1u << 30)) != 0;
+  const bool os_ymm = (xcr0 & 0x6) == 0x6;    // SSE + AVX state
+  const bool os_zmm = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
+  f.avx2 = os_ymm && __builtin_cpu_supports("avx2") != 0;
+  f.gfni = __builtin_cpu_supports("gfni") != 0;
+  f.avx512bw = os_zmm && __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512bw") != 0;
 #endif
   return f;
 }

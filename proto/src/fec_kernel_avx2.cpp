@@ -36,7 +36,8 @@ struct Avx2 {
 
 }  // namespace
 
-// 16 ymm registers: nibble mask, 2 nibble vectors, 2 tables, a temporary, 8 accumulators.
-void encode_avx2(const KernelJob& job) noexcept { encode_blocks<Avx2, 1, 8, 8>(job); }
+// 16 ymm registers: nibble mask, 2 x 2 nibble vectors, 2 tables, a temporary, 4 x 2
+// accumulators (measured faster than 1 vector x 8 rows: each table load serves 2 vectors).
+void encode_avx2(const KernelJob& job) noexcept { encode_blocks<Avx2, 2, 4, 8>(job); }
 
 }  // namespace lightwell::proto::fec::detail

@@ -35,7 +35,8 @@ struct Ssse3 {
 
 }  // namespace
 
-// 16 xmm registers: nibble mask, 2 nibble vectors, 2 tables, a temporary, 8 accumulators.
-void encode_ssse3(const KernelJob& job) noexcept { encode_blocks<Ssse3, 1, 8, 8>(job); }
+// 16 xmm registers: nibble mask, 2 x 2 nibble vectors, 2 tables, a temporary, 4 x 2
+// accumulators (measured faster than 1 vector x 8 rows: each table load serves 2 vectors).
+void encode_ssse3(const KernelJob& job) noexcept { encode_blocks<Ssse3, 2, 4, 8>(job); }
 
 }  // namespace lightwell::proto::fec::detail
