@@ -10,9 +10,10 @@ namespace lightwell::proto::fec::detail {
 // PSHUFB split-nibble tables: c*x = c*(x & 0x0F) XOR c*(x & 0xF0) because multiplication
 // distributes over XOR, so two 16-entry lookups (low nibble, high nibble) give any product.
 void make_nibble_table(std::uint8_t c, std::uint8_t* out) noexcept {
+  const auto& row = kMul[c];
   for (unsigned n = 0; n < 16; ++n) {
-    out[n] = mul(c, static_cast<std::uint8_t>(n));
-    out[16 + n] = mul(c, static_cast<std::uint8_t>(n << 4));
+    out[n] = row[n];
+    out[16 + n] = row[n << 4];
   }
 }
 
@@ -21,14 +22,25 @@ void make_nibble_table(std::uint8_t c, std::uint8_t* out) noexcept {
 // over GF(2) for any field polynomial: c*x = XOR over set bits k of x of c*2^k. So row_b
 // has bit k set exactly when bit b of c*2^k is set. (The instruction's own 0x11B reduction
 // only applies to GF2P8MULB; the affine form is polynomial-agnostic, hence usable for 0x11D.)
+// Built as: qword with byte k = c*2^k (the columns), 8x8 bit transpose (three delta swaps)
+// so byte b = row_b, byte swap so row_b lands in byte 7 - b. The decoder builds one table
+// per recovery coefficient on every call, so this is kept to a few dozen operations.
 void make_affine_table(std::uint8_t c, std::uint8_t* out) noexcept {
-  std::uint8_t column[8];  // column[k] = c * 2^k
-  for (unsigned k = 0; k < 8; ++k) column[k] = mul(c, static_cast<std::uint8_t>(1u << k));
-  for (unsigned b = 0; b < 8; ++b) {
-    std::uint8_t row = 0;
-    for (unsigned k = 0; k < 8; ++k) row = static_cast<std::uint8_t>(row | (((column[k] >> b) & 1u) << k));
-    out[7 - b] = row;  // qword stored little-endian: byte index 7 - b
+  std::uint64_t x = 0;
+  unsigned column = c;
+  for (unsigned k = 0; k < 8; ++k) {
+    x |= static_cast<std::uint64_t>(column) << (8 * k);
+    column <<= 1;  // times 2, reduced by 0x11D (fec.md §1)
+    if (column & 0x100) column ^= 0x11D;
   }
+  std::uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAull;
+  x ^= t ^ (t << 7);
+  t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCull;
+  x ^= t ^ (t << 14);
+  t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ull;
+  x ^= t ^ (t << 28);
+  x = __builtin_bswap64(x);
+  for (unsigned b = 0; b < 8; ++b) out[b] = static_cast<std::uint8_t>(x >> (8 * b));
 }
 
 // Byte-wise product rows, blocked by 1 KiB of the shard so that block of every data shard
