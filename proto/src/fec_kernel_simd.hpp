@@ -7,6 +7,7 @@
 //   kWidth, kTableBytes     bytes per vector, bytes of prepared table per coefficient
 //   load(p) / store(p, v)   unaligned
 //   zero(), prepare(Vec) -> In, coef(table) -> Coef, madd(acc, In, Coef) -> acc ^ c*x
+//   optionally madd2(acc, x0, c0, x1, c1) -> acc ^ c0*x0 ^ c1*x1 (one VPTERNLOG for both)
 //
 // Loop order (docs/fec.md): the shard is walked in chunks of V vectors. For one chunk, a group
 // of R parity rows is held in R*V accumulator registers while every data shard is read once

@@ -24,8 +24,9 @@ inline constexpr std::size_t kMaxTotalShards = 255;  // fec.md §2: D + Pn <= 25
 //         (zmm) when the CPU and OS support AVX-512BW, else 32 (ymm, needs AVX2)
 enum class Kernel : std::uint8_t { scalar, ssse3, avx2, gfni };
 const char* to_string(Kernel kernel) noexcept;
-// Does this CPU (CPUID feature bits, and for AVX/AVX-512 the OS-enabled register state in
-// XCR0) and this build support the kernel. Checked on every call (no cached global state).
+// Does this CPU (CPUID feature bits as libgcc read them at start-up, and for AVX/AVX-512 the
+// OS-enabled register state in XCR0, read on every call) and this build support the kernel.
+// Cheap (~20 ns); thread-safe.
 bool kernel_available(Kernel kernel) noexcept;
 Kernel best_kernel() noexcept;  // fastest available kernel: gfni > avx2 > ssse3 > scalar
 
