@@ -38,6 +38,13 @@ struct Avx2 {
 
 // 16 ymm registers: nibble mask, 2 x 2 nibble vectors, 2 tables, a temporary, 4 x 2
 // accumulators (measured faster than 1 vector x 8 rows: each table load serves 2 vectors).
-void encode_avx2(const KernelJob& job) noexcept { encode_blocks<Avx2, 2, 4, 8>(job); }
+// Shards shorter than one ymm go to the SSSE3 kernel (AVX2 implies SSSE3; same tables).
+void encode_avx2(const KernelJob& job) noexcept {
+  if (job.shard_size < Avx2::kWidth) {
+    encode_ssse3(job);
+    return;
+  }
+  encode_blocks<Avx2, 2, 4, 8>(job);
+}
 
 }  // namespace lightwell::proto::fec::detail

@@ -37,6 +37,13 @@ struct GfniZmm {
 
 // 32 zmm registers: 2 x 2 data vectors, 2 broadcast coefficients, up to 12 x 2 accumulators
 // (measured best of 1x24, 2x12 and 4x6 vectors x rows).
-void encode_gfni_zmm(const KernelJob& job) noexcept { encode_blocks<GfniZmm, 2, 12, 16>(job); }
+// Shards shorter than one zmm (audio's 60 bytes) go to the ymm kernel: same CPU, same tables.
+void encode_gfni_zmm(const KernelJob& job) noexcept {
+  if (job.shard_size < GfniZmm::kWidth) {
+    encode_gfni_ymm(job);
+    return;
+  }
+  encode_blocks<GfniZmm, 2, 12, 16>(job);
+}
 
 }  // namespace lightwell::proto::fec::detail

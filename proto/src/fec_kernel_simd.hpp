@@ -106,7 +106,8 @@ void encode_column(const KernelJob& job, std::size_t off) noexcept {
 // Whole shards: chunks of V vectors, then single vectors, then (ragged tail) one vector
 // ending exactly at shard_size, overlapping bytes already done. Recomputing them gives the
 // same values and the kernel never reads parity, so the overlap is harmless. Shards shorter
-// than one vector go to the scalar kernel.
+// than one vector go to the scalar kernel (the avx2 and zmm entry points first try the next
+// narrower kernel).
 template <class Ops, int V, int RMax, int RMaxSingle>
 void encode_blocks(const KernelJob& job) noexcept {
   constexpr std::size_t w = Ops::kWidth;
