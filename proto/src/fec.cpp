@@ -1,43 +1,19 @@
+// Field arithmetic, the parity matrices of fec.md §2/§3, and the Encoder front end. The
+// byte-crunching lives in fec_kernel_*.cpp, the CPU choice in fec_dispatch.cpp, decoding in
+// fec_decode.cpp.
 #include "lightwell/proto/fec.hpp"
 
-#include <array>
 #include <cassert>
-#include <cstring>
 #include <string>
+
+#include "fec_gf.hpp"
+#include "fec_kernel.hpp"
 
 namespace lightwell::proto::fec {
 
-namespace {
+std::uint8_t gf_mul(std::uint8_t a, std::uint8_t b) noexcept { return detail::mul(a, b); }
 
-// fec.md §1: exp/log tables for polynomial 0x11D with generator 2, built at compile time.
-struct Tables {
-  std::array<std::uint8_t, 512> exp{};
-  std::array<std::uint8_t, 256> log{};
-};
-
-constexpr Tables make_tables() {
-  Tables t;
-  unsigned x = 1;
-  for (unsigned i = 0; i < 255; ++i) {
-    t.exp[i] = static_cast<std::uint8_t>(x);
-    t.exp[i + 255] = static_cast<std::uint8_t>(x);
-    t.log[x] = static_cast<std::uint8_t>(i);
-    x <<= 1;
-    if (x & 0x100) x ^= 0x11D;
-  }
-  return t;
-}
-
-constexpr Tables kTables = make_tables();
-
-}  // namespace
-
-std::uint8_t gf_mul(std::uint8_t a, std::uint8_t b) noexcept {
-  if (a == 0 || b == 0) return 0;
-  return kTables.exp[kTables.log[a] + kTables.log[b]];
-}
-
-std::uint8_t gf_inv(std::uint8_t a) noexcept { return kTables.exp[255 - kTables.log[a]]; }
+std::uint8_t gf_inv(std::uint8_t a) noexcept { return detail::inv(a); }
 
 const char* to_string(Kernel kernel) noexcept {
   switch (kernel) {
@@ -49,14 +25,22 @@ const char* to_string(Kernel kernel) noexcept {
   return "unknown";
 }
 
-bool kernel_available(Kernel kernel) noexcept { return kernel == Kernel::scalar; }
-Kernel best_kernel() noexcept { return Kernel::scalar; }
+namespace {
 
-Result<Matrix> Matrix::cauchy(std::size_t data_shards, std::size_t parity_shards) {
+Result<void> check_shape(std::size_t data_shards, std::size_t parity_shards) {
   if (data_shards == 0 || parity_shards == 0 || data_shards + parity_shards > kMaxTotalShards) {
     return fail(Errc::out_of_range, "FEC block of " + std::to_string(data_shards) + "+" +
                                         std::to_string(parity_shards) + " shards (need D,Pn >= 1, D+Pn <= 255)");
   }
+  return {};
+}
+
+}  // namespace
+
+Result<Matrix> Matrix::cauchy(std::size_t data_shards, std::size_t parity_shards) {
+  if (auto ok = check_shape(data_shards, parity_shards); !ok) return tl::unexpected(ok.error());
+  // fec.md §2: M[j][i] = inv((Pn + i) XOR j). Pn + i <= 254 and j < Pn <= Pn + i, so the
+  // XOR is never 0 (x_j != y_i) and fits a byte.
   std::vector<std::uint8_t> coef(data_shards * parity_shards);
   for (std::size_t j = 0; j < parity_shards; ++j) {
     for (std::size_t i = 0; i < data_shards; ++i) {
@@ -70,20 +54,42 @@ Matrix Matrix::audio() {
   return Matrix(4, 2, {0x77, 0x40, 0x38, 0x0e, 0xc7, 0xa7, 0x0d, 0x6c});
 }
 
-Encoder::Encoder(Matrix matrix, Kernel kernel) : matrix_(std::move(matrix)), kernel_(kernel) {}
+Result<Matrix> Matrix::from_coefficients(std::size_t data_shards, std::size_t parity_shards,
+                                         std::vector<std::uint8_t> coefficients) {
+  if (auto ok = check_shape(data_shards, parity_shards); !ok) return tl::unexpected(ok.error());
+  if (coefficients.size() != data_shards * parity_shards) {
+    return fail(Errc::out_of_range, "FEC matrix of " + std::to_string(coefficients.size()) +
+                                        " coefficients for " + std::to_string(parity_shards) + "x" +
+                                        std::to_string(data_shards));
+  }
+  return Matrix(data_shards, parity_shards, std::move(coefficients));
+}
+
+Encoder::Encoder(Matrix matrix, Kernel kernel) : Encoder(std::move(matrix), kernel, VectorWidth::widest) {}
+
+Encoder::Encoder(Matrix matrix, Kernel kernel, VectorWidth width)
+    : matrix_(std::move(matrix)), kernel_(kernel_available(kernel) ? kernel : best_kernel()) {
+  const detail::KernelChoice choice = detail::choose_kernel(kernel_, width);
+  run_ = choice.run;
+  vector_bytes_ = choice.vector_bytes;
+  const std::size_t d = matrix_.data_shards();
+  const std::size_t p = matrix_.parity_shards();
+  if (choice.table_bytes == 0) return;
+  tables_.resize(d * p * choice.table_bytes);
+  for (std::size_t i = 0; i < d; ++i) {
+    for (std::size_t j = 0; j < p; ++j) choice.make_table(matrix_.at(j, i), &tables_[(i * p + j) * choice.table_bytes]);
+  }
+}
 
 void Encoder::encode(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
                      std::size_t shard_size) const {
   assert(data.size() == matrix_.data_shards() && parity.size() == matrix_.parity_shards());
-  for (std::size_t j = 0; j < parity.size(); ++j) {
-    std::uint8_t* out = parity[j];
-    std::memset(out, 0, shard_size);
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      const std::uint8_t c = matrix_.at(j, i);
-      const std::uint8_t* in = data[i];
-      for (std::size_t k = 0; k < shard_size; ++k) out[k] ^= gf_mul(c, in[k]);
-    }
-  }
+  // Release builds: a caller bug must not turn into reads past the pointer arrays.
+  if (data.size() != matrix_.data_shards() || parity.size() != matrix_.parity_shards()) return;
+  if (shard_size == 0) return;
+  const detail::KernelJob job{matrix_.coefficients().data(), tables_.data(), data.data(), data.size(),
+                              parity.data(), parity.size(), shard_size};
+  run_(job);
 }
 
 EncoderCache::EncoderCache(Kernel kernel, std::size_t max_entries)
@@ -98,10 +104,6 @@ Result<const Encoder*> EncoderCache::cauchy(std::size_t data_shards, std::size_t
   if (entries_.size() == max_entries_) entries_.erase(entries_.begin());
   entries_.emplace_back(std::move(*matrix), kernel_);
   return &entries_.back();
-}
-
-Result<void> reconstruct(const Matrix&, std::span<std::uint8_t* const>, std::span<const bool>, std::size_t) {
-  return fail(Errc::unsupported, "FEC reconstruction not implemented yet");
 }
 
 }  // namespace lightwell::proto::fec
