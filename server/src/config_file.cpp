@@ -281,7 +281,9 @@ App read_app(Section s, const toml::node& node) {
       PrepCommand cmd;
       p.string("do", cmd.run);
       p.string("undo", cmd.undo);
-      if (cmd.run.empty()) fail_at(s.file(), e.source(), p.key_name("do"), "a prep entry needs a command in \"do\"");
+      if (cmd.run.empty() && cmd.undo.empty()) {
+        fail_at(s.file(), e.source(), s.key_name(key), "a prep entry needs a command in \"do\" or \"undo\"");
+      }
       p.finish();
       app.prep.push_back(std::move(cmd));
     }

@@ -78,8 +78,8 @@ struct InputOptions {
 };
 
 struct PrepCommand {
-  std::string run;   // TOML key "do": run before the app starts (sh -c)
-  std::string undo;  // run after the app ends, in reverse order; may be empty
+  std::string run;   // TOML key "do": run before the app starts (sh -c); may be empty
+  std::string undo;  // run after the app ends, in reverse order; may be empty (not both)
 };
 
 struct App {
