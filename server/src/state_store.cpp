@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <random>
 
 #include <boost/json.hpp>
@@ -25,12 +26,11 @@ namespace crypto = lightwell::proto::crypto;
 void prepare_state_dir(const fs::path& dir, const Log& log) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
-    // Parents are created too (e.g. ~/.local/state on a fresh account); the mode of the last
-    // component is what protects the identity.
-    const mode_t old_mask = ::umask(077);
-    fs::create_directories(dir, ec);
-    ::umask(old_mask);
-    if (ec) {
+    // Parents get the usual modes (e.g. ~/.local/state on a fresh account); the last
+    // component is created 0700 itself, because it is what protects the identity.
+    if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+    if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+      if (!ec) ec = std::error_code(errno, std::generic_category());
       throw StartupError(fmt::format("{}: cannot create the state directory: {}", dir.string(), ec.message()),
                          "create it by hand or choose another with --state-dir");
     }

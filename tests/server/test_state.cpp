@@ -277,3 +277,13 @@ TEST_CASE("a state directory path that is a file is refused", "[state]") {
   CHECK(msg.find("not a directory") != std::string::npos);
   CHECK(read_text_file(tmp / "file") == "x");
 }
+
+TEST_CASE("a state file that cannot be read stops start-up and is left in place", "[state]") {
+  // A directory where the file should be: open() works, read() fails (EISDIR) even for root,
+  // so this runs the unreadable path on any machine.
+  TempDir tmp;
+  fs::create_directory(clients_file(tmp.path()));
+  const std::string msg = error_of([&] { (void)ClientStore::load(tmp.path()); });
+  CHECK(msg.find(clients_file(tmp.path()).string() + ": cannot read state file") != std::string::npos);
+  CHECK(fs::is_directory(clients_file(tmp.path())));
+}
