@@ -104,3 +104,27 @@ TEST_CASE("serve refuses a corrupt identity and leaves it as it was", "[serve][e
   CHECK(child.output().find((state / "identity.json").string() + ": corrupt state file") != std::string::npos);
   CHECK(lightwell::test::read_text_file(state / "identity.json") == "{\"format_version\": 1,");
 }
+
+TEST_CASE("the real binary: exit codes of version, probe, usage errors and pair without a server", "[e2e]") {
+  TempDir tmp;
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string output;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"version"}, 0, "lightwell "},
+           {{"probe"}, 0, "capture:\n"},
+           {{"--help"}, 0, "Usage: lightwell [OPTIONS] COMMAND"},
+           {{"frobnicate"}, 2, "lightwell: unknown command 'frobnicate'"},
+           {{"serve", "--bogus"}, 2, "lightwell: unknown option '--bogus'"},
+           {{"pair", "1234", "--state-dir", (tmp / "s").string()}, 1, "lightwell is not running (no control socket at "},
+       }) {
+    Child child(c.args, clean_env(tmp));
+    const auto status = child.wait_exit(kShutdown);
+    INFO(c.args[0] << ": " << child.output());
+    REQUIRE(status.has_value());
+    CHECK(*status == c.code);
+    CHECK(child.output().find(c.output) != std::string::npos);
+  }
+}
