@@ -33,8 +33,6 @@ void log_summary(const Log& log, const Setup& setup, const std::string& name, co
                  std::size_t paired) {
   const Config& c = setup.config;
   const Ports p = c.server.ports();
-  log.info("lightwell {} starting", version());
-  log.info("configuration: {}", setup.config_file ? setup.config_file->string() : "built-in defaults (no file)");
   log.info("name \"{}\" (mDNS instance \"{}\"), uniqueid {}", name, mdns_instance_name(name), id.uniqueid);
   log.info("state directory {} ({} paired client{})", setup.state_dir.string(), paired, paired == 1 ? "" : "s");
   log.info("ports (base {}): https {}/tcp, http {}/tcp, web {}/tcp{}, video {}/udp, control {}/udp, audio {}/udp, rtsp {}/tcp",
@@ -44,6 +42,10 @@ void log_summary(const Log& log, const Setup& setup, const std::string& name, co
   log.info("video: up to {}x{} at {} fps, encoder {}, bitrate {}..{} kbps", c.video.max_width_px,
            c.video.max_height_px, c.video.max_fps, to_string(c.video.encoder), c.video.min_bitrate_kbps,
            c.video.max_bitrate_kbps);
+  log.info("audio: sink {}, up to {} channels; input {}", c.audio.sink.empty() ? "(default)" : c.audio.sink,
+           c.audio.max_channels, c.input.enabled ? "enabled" : "disabled");
+  log.info("web UI {}, allowed from {}", c.network.web_ui ? "enabled" : "disabled",
+           fmt::format("{}", fmt::join(c.security.web_ui_allowed_networks, ", ")));
   std::vector<std::string> names;
   for (const auto& app : all_apps(c.apps)) names.push_back(app.name);
   log.info("apps ({}): {}", names.size(), names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
@@ -55,6 +57,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   const Setup setup = load_setup(inv.global, hub);
   const Log log = hub.get("server");
   const Log state_log = hub.get("state");
+  log.info("lightwell {} starting", version());
+  log.info("configuration: {}", setup.config_file ? setup.config_file->string() : "built-in defaults (no file)");
 
   prepare_state_dir(setup.state_dir, state_log);
   const HostIdentity identity = load_or_create_identity(setup.state_dir, state_log);
