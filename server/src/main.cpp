@@ -1,15 +1,11 @@
-// lightwell: entry point. All behaviour lives in lightwell_server so tests can reach it.
-#include <cstdio>
-#include <cstring>
+// lightwell: entry point. All behaviour lives in lightwell_server (run_cli) so tests reach it.
+#include <iostream>
+#include <string>
+#include <vector>
 
-#include "lightwell/server/version.hpp"
+#include "lightwell/server/cli.hpp"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "version") == 0) {
-    std::printf("lightwell %.*s\n", static_cast<int>(lightwell::server::version().size()),
-                lightwell::server::version().data());
-    return 0;
-  }
-  std::fputs("usage: lightwell version\n", stderr);
-  return 2;
+  const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  return lightwell::server::run_cli(args, {std::cout, std::cerr});
 }

@@ -1,0 +1,128 @@
+// Configuration: one aggregate of per-module option structs. Every member has its default as
+// an initialiser, so `Config{}` is a valid configuration and `lightwell serve` runs without a
+// file. Loaded once at start-up from TOML (config_file.hpp); every option is documented in
+// docs/configuration.md and packaging/lightwell.example.toml.
+// Thread rules: a loaded Config is immutable; share it by const reference.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lightwell/server/log.hpp"
+
+namespace lightwell::server {
+
+inline constexpr std::uint16_t kDefaultBasePort = 47989;
+
+// Every port derives from the base port P (protocol/README.md "Ports"; Sunshine's
+// net::map_port offsets). Clients learn the non-HTTP ports from serverinfo, sessionUrl0 and
+// the RTSP SETUP replies, so a non-default P works without client configuration.
+struct Ports {
+  std::uint16_t https = 0;    // TCP P-5   nvhttp HTTPS (paired clients, mutual TLS)
+  std::uint16_t http = 0;     // TCP P     nvhttp HTTP (serverinfo, pairing), mDNS SRV port
+  std::uint16_t web = 0;      // TCP P+1   web UI (HTTPS)
+  std::uint16_t video = 0;    // UDP P+9   video RTP + video pings
+  std::uint16_t control = 0;  // UDP P+10  ENet control stream
+  std::uint16_t audio = 0;    // UDP P+11  audio RTP + audio pings
+  std::uint16_t rtsp = 0;     // TCP P+21  RTSP session setup
+
+  static constexpr int kLowestOffset = -5;
+  static constexpr int kHighestOffset = 21;
+  // Lowest and highest base port whose every derived port lies in 1..65535.
+  static constexpr int kMinBase = 1 - kLowestOffset;        // 6
+  static constexpr int kMaxBase = 65535 - kHighestOffset;   // 65514
+
+  // Precondition: kMinBase <= base <= kMaxBase (the config loader enforces it).
+  static constexpr Ports from_base(std::uint16_t base) noexcept {
+    auto at = [base](int offset) { return static_cast<std::uint16_t>(base + offset); };
+    return Ports{at(-5), at(0), at(1), at(9), at(10), at(11), at(21)};
+  }
+  friend bool operator==(const Ports&, const Ports&) = default;
+};
+
+struct ServerOptions {
+  std::string name;                          // shown in Moonlight; empty: the host name
+  std::uint16_t base_port = kDefaultBasePort;  // P, see Ports; kMinBase..kMaxBase
+  std::filesystem::path state_dir;           // empty: the default rule (state_paths.hpp)
+  LogLevel log_level = LogLevel::info;
+
+  Ports ports() const noexcept { return Ports::from_base(base_port); }
+};
+
+struct NetworkOptions {
+  // Addresses the TCP and UDP listeners bind to. Empty: every interface, IPv4 and IPv6.
+  std::vector<std::string> bind_addresses;
+  bool web_ui = true;  // serve the web UI (PIN entry, clients) on TCP P+1
+};
+
+enum class EncoderPreference { automatic, vaapi, qsv, software };
+
+struct VideoOptions {
+  std::uint32_t max_width_px = 3840;    // 320..7680; larger client requests are refused
+  std::uint32_t max_height_px = 2160;   // 200..4320
+  std::uint32_t max_fps = 120;          // 10..240
+  EncoderPreference encoder = EncoderPreference::automatic;
+  std::uint32_t min_bitrate_kbps = 500;     // 100..max_bitrate_kbps; client asks are clamped
+  std::uint32_t max_bitrate_kbps = 150000;  // min_bitrate_kbps..500000
+};
+
+struct AudioOptions {
+  std::string sink;                 // PipeWire sink whose monitor is captured; empty: default
+  std::uint32_t max_channels = 8;   // 2, 6 or 8 (stereo, 5.1, 7.1)
+};
+
+struct InputOptions {
+  bool enabled = true;  // inject client input through uinput
+};
+
+struct PrepCommand {
+  std::string run;   // TOML key "do": run before the app starts (sh -c); may be empty
+  std::string undo;  // run after the app ends, in reverse order; may be empty (not both)
+};
+
+struct App {
+  std::string name;                      // unique, non-empty; shown in Moonlight
+  std::string cmd;                       // main command (sh -c); empty: stream the desktop
+  std::filesystem::path working_dir;     // empty: the state directory
+  std::vector<PrepCommand> prep;
+  std::vector<std::string> detached;     // started and left running (launchers)
+  std::filesystem::path image;           // PNG box art; empty: a built-in placeholder
+};
+
+struct AppsOptions {
+  bool desktop = true;       // offer the built-in "Desktop" app first
+  std::vector<App> list;     // [[apps.list]] entries, in file order
+};
+
+// The built-in app: streams the desktop, runs nothing.
+App desktop_app();
+// The catalogue as clients see it: Desktop (if enabled) followed by apps.list.
+std::vector<App> all_apps(const AppsOptions& apps);
+
+struct SecurityOptions {
+  // Networks (CIDR) allowed to reach the web UI. Default: loopback and private ranges.
+  std::vector<std::string> web_ui_allowed_networks = {
+      "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
+      "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10"};
+};
+
+struct Config {
+  ServerOptions server;
+  NetworkOptions network;
+  VideoOptions video;
+  AudioOptions audio;
+  InputOptions input;
+  AppsOptions apps;
+  SecurityOptions security;
+};
+
+std::string_view to_string(EncoderPreference e) noexcept;  // "auto", "vaapi", "qsv", "software"
+
+// The mDNS instance name for a server name (protocol/README.md "Discovery"): at most 63
+// characters, spaces become '-', cut at the first character that is not alphanumeric or '-';
+// "Lightwell" when nothing is left.
+std::string mdns_instance_name(std::string_view server_name);
+
+}  // namespace lightwell::server

@@ -1,0 +1,113 @@
+// Help pages (kept in step with docs/cli.md).
+#include "lightwell/server/cli.hpp"
+
+namespace lightwell::server {
+namespace {
+
+constexpr std::string_view kGlobal = R"(Global options (before or after the command):
+  --config FILE       configuration file (TOML). Default: /etc/lightwell/lightwell.toml
+                      as root, else $XDG_CONFIG_HOME/lightwell/lightwell.toml
+                      (~/.config/lightwell/lightwell.toml); built-in defaults if absent.
+  --state-dir DIR     state directory (host identity, paired clients, control socket).
+                      Default: $STATE_DIRECTORY (systemd), /var/lib/lightwell as root,
+                      else $XDG_STATE_HOME/lightwell (~/.local/state/lightwell).
+  --log-level LEVEL   trace, debug, info, warn or error (default: info, or [server]
+                      log_level from the configuration).
+  -h, --help          show help for the command.
+)";
+
+constexpr std::string_view kOverview = R"(lightwell - a Moonlight (GameStream) streaming host
+
+Usage: lightwell [OPTIONS] COMMAND [ARGS]
+
+Commands:
+  serve                      run the host until SIGINT/SIGTERM
+  pair PIN [--name NAME]     enter the PIN Moonlight shows, to pair that client
+  clients list               list paired clients
+  clients unpair NAME|ID     forget a paired client
+  probe                      report what this machine offers (KMS, encoders, audio, input)
+  version                    print the version
+  help [COMMAND]             show help for a command
+
+)";
+
+constexpr std::string_view kServe = R"(Usage: lightwell serve [OPTIONS]
+
+Runs the streaming host: loads the configuration (or the built-in defaults), opens the
+state directory (creating the host identity on first start), logs a start-up summary
+(name, uniqueid, every port, state directory, apps) and runs until SIGINT or SIGTERM,
+then shuts down cleanly with exit status 0.
+Ports all derive from [server] base_port P (default 47989): HTTPS P-5, HTTP P, web P+1,
+video UDP P+9, control UDP P+10, audio UDP P+11, RTSP P+21.
+Exit status: 0 after a clean shutdown, 1 if start-up failed (one message with the fix).
+
+)";
+
+constexpr std::string_view kPair = R"(Usage: lightwell pair PIN [--name NAME] [OPTIONS]
+
+Pairs the Moonlight client that is currently showing PIN: add the host in Moonlight, then
+run this with the 4-digit PIN it displays. The PIN goes to the running server over its
+control socket (control.sock in the state directory, reachable only by the service user).
+  PIN           exactly 4 digits
+  --name NAME   name to store for the client (default: the name the client sends)
+Exit status: 0 paired, 1 not paired (server not running, no pairing attempt pending,
+wrong PIN), 2 usage error.
+
+)";
+
+constexpr std::string_view kClients = R"(Usage: lightwell clients list [OPTIONS]
+       lightwell clients unpair NAME|ID [OPTIONS]
+
+list     prints every paired client: id, name, first and last seen (UTC).
+unpair   forgets the client whose id (16 hex digits, from `clients list`) or name matches;
+         a name shared by several clients must be given as an id. The client must pair
+         again to connect.
+Both work on the state directory directly, whether or not the server runs.
+Exit status: 0 done, 1 no such client or unreadable state, 2 usage error.
+
+)";
+
+constexpr std::string_view kProbe = R"(Usage: lightwell probe [OPTIONS]
+
+Reports what this machine offers, without changing anything:
+  capture  DRM cards under /dev/dri (driver, connectors, lit CRTCs) for KMS capture
+  encode   software encoders compiled in, VA-API render nodes
+  audio    PipeWire socket reachability, Opus library version
+  input    /dev/uinput present and writable, with the fix when it is not
+Exit status: 0 (the report itself says what is missing).
+
+)";
+
+constexpr std::string_view kVersion = R"(Usage: lightwell version
+
+Prints "lightwell <version>".
+
+)";
+
+constexpr std::string_view kHelp = R"(Usage: lightwell help [COMMAND]
+
+Shows the overview, or the help page of COMMAND (same as `lightwell COMMAND --help`).
+
+)";
+
+// One static string per page: overview/command text followed by the global options.
+template <const std::string_view& A>
+std::string_view with_global() {
+  static const std::string page = std::string(A) + std::string(kGlobal);
+  return page;
+}
+
+}  // namespace
+
+std::optional<std::string_view> help_text(std::string_view topic) {
+  if (topic.empty()) return with_global<kOverview>();
+  if (topic == "serve") return with_global<kServe>();
+  if (topic == "pair") return with_global<kPair>();
+  if (topic == "clients") return with_global<kClients>();
+  if (topic == "probe") return with_global<kProbe>();
+  if (topic == "version") return with_global<kVersion>();
+  if (topic == "help") return with_global<kHelp>();
+  return std::nullopt;
+}
+
+}  // namespace lightwell::server

@@ -1,0 +1,30 @@
+// The subcommands behind run_cli (internal). Each may throw StartupError; run_cli catches.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+
+#include "lightwell/server/cli.hpp"
+#include "lightwell/server/config.hpp"
+#include "lightwell/server/log.hpp"
+
+namespace lightwell::server {
+
+// Configuration and state directory as every command sees them.
+struct Setup {
+  Config config;
+  std::optional<std::filesystem::path> config_file;  // nullopt: built-in defaults
+  std::filesystem::path state_dir;
+};
+
+// Loads the configuration (--config, else the default path if it exists, else defaults),
+// applies the log level (--log-level wins over the file) and resolves the state directory.
+Setup load_setup(const GlobalOptions& global, LogHub& hub);
+
+int run_serve(const Invocation& inv, LogHub& hub);
+int run_pair(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
+int run_clients(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
+int run_probe(std::ostream& out);
+
+}  // namespace lightwell::server
