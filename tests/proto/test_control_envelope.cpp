@@ -15,15 +15,9 @@ using namespace lightwell::proto;
 
 namespace {
 
-std::string first_token(const std::string& value) {
-  std::istringstream in(value);
-  std::string token;
-  in >> token;
-  return token;
-}
 
 std::vector<std::uint8_t> hex_of(const test::Record& rec, const std::string& key) {
-  return test::unhex(first_token(rec.get(key)));
+  return test::unhex(test::first_token(rec.get(key)));
 }
 
 // A captured packet with the direction and seq stated by its record.

@@ -15,12 +15,6 @@ using namespace lightwell::proto;
 
 namespace {
 
-std::string first_token(const std::string& value) {
-  std::istringstream in(value);
-  std::string token;
-  in >> token;
-  return token;
-}
 
 std::vector<std::uint8_t> to_vec(Bytes b) { return {b.begin(), b.end()}; }
 
@@ -70,10 +64,10 @@ TEST_CASE("captured periodic ping and input messages") {
   }
   REQUIRE(extras != nullptr);
   CHECK(std::holds_alternative<PeriodicPing>(
-      parse_ok(test::unhex(first_token(extras->get("periodic_ping_plaintext"))))));
+      parse_ok(test::unhex(test::first_token(extras->get("periodic_ping_plaintext"))))));
   for (const char* key : {"input_haptics_enable_plaintext", "input_mouse_rel_1_plaintext",
                           "input_mouse_rel_2_plaintext"}) {
-    const auto pt = test::unhex(first_token(extras->get(key)));
+    const auto pt = test::unhex(test::first_token(extras->get(key)));
     const auto msg = parse_ok(pt);
     REQUIRE(std::holds_alternative<InputData>(msg));
     // The input packet is handed over untouched: the payload after the 4-byte header.

@@ -11,15 +11,6 @@
 using namespace lightwell;
 using namespace lightwell::proto::crypto;
 
-namespace {
-Key128 key_from(const std::vector<std::uint8_t>& bytes) {
-  Key128 k{};
-  REQUIRE(bytes.size() == k.size());
-  std::copy(bytes.begin(), bytes.end(), k.begin());
-  return k;
-}
-}  // namespace
-
 TEST_CASE("AES-128-GCM reproduces every control-stream vector of the client library") {
   const auto records = test::read_records("input_control_gcm_vectors.txt");
   int checked = 0;
@@ -34,7 +25,7 @@ TEST_CASE("AES-128-GCM reproduces every control-stream vector of the client libr
     proto::store_u32_le(iv.data(), seq);
     iv[10] = c2s ? 'C' : 'H';
     iv[11] = 'C';
-    auto gcm = AesGcm::create(key_from(rec.hex("key"))).value();
+    auto gcm = AesGcm::create(test::key16(rec.hex("key"))).value();
     std::vector<std::uint8_t> ct(plaintext.size()), tag(16);
     REQUIRE(gcm.seal(iv, plaintext, ct, tag));
     // packet = 01 00 ‖ LE16 len ‖ LE32 seq ‖ tag ‖ ciphertext
@@ -56,7 +47,7 @@ TEST_CASE("AES-128-CBC reproduces the audio encryption vectors") {
   int checked = 0;
   for (const auto& rec : test::read_records("audio_encryption_vectors.txt")) {
     if (!rec.find("ciphertext")) continue;
-    auto cbc = AesCbc::create(key_from(rec.hex("key"))).value();
+    auto cbc = AesCbc::create(test::key16(rec.hex("key"))).value();
     const auto pt = rec.hex("plaintext");
     const auto expected = rec.hex("ciphertext");
     std::vector<std::uint8_t> out(AesCbc::padded_size(pt.size()));
@@ -75,9 +66,9 @@ TEST_CASE("AES-128-CBC reproduces the audio encryption vectors") {
 
 TEST_CASE("AES-128-ECB matches the pairing vector's clientchallenge") {
   const auto rec = test::read_records("pairing/pairing_vector.txt").at(0);
-  const auto ct = aes_ecb_encrypt(key_from(rec.hex("aes_key")), rec.hex("client_challenge")).value();
+  const auto ct = aes_ecb_encrypt(test::key16(rec.hex("aes_key")), rec.hex("client_challenge")).value();
   CHECK(ct == rec.hex("clientchallenge_param"));
-  CHECK(aes_ecb_decrypt(key_from(rec.hex("aes_key")), ct).value() == rec.hex("client_challenge"));
-  CHECK(aes_ecb_encrypt(key_from(rec.hex("aes_key")), std::vector<std::uint8_t>(15)).error().code ==
+  CHECK(aes_ecb_decrypt(test::key16(rec.hex("aes_key")), ct).value() == rec.hex("client_challenge"));
+  CHECK(aes_ecb_encrypt(test::key16(rec.hex("aes_key")), std::vector<std::uint8_t>(15)).error().code ==
         proto::Errc::malformed);
 }

@@ -21,15 +21,9 @@ using namespace lightwell::proto::crypto;
 
 namespace {
 
-Key128 key_from(const std::vector<std::uint8_t>& bytes) {
-  Key128 k{};
-  REQUIRE(bytes.size() == k.size());
-  std::copy(bytes.begin(), bytes.end(), k.begin());
-  return k;
-}
 
 // The session key of wire/control_encrypted.txt.
-Key128 capture_key() { return key_from(test::unhex("f826e35ba7ab9cbfac93cfff725a2e23")); }
+Key128 capture_key() { return test::key16(test::unhex("f826e35ba7ab9cbfac93cfff725a2e23")); }
 
 std::vector<std::uint8_t> seal(ControlSealer& sealer, const std::vector<std::uint8_t>& plaintext) {
   std::vector<std::uint8_t> out(plaintext.size() + kControlEnvelopeOverheadBytes + 7, 0xEE);
@@ -82,7 +76,7 @@ TEST_CASE("host->client GCM vectors: our host sealer, counting from 0, gives the
   int n = 0;
   for (const auto& rec : test::read_records("input_control_gcm_vectors.txt")) {
     if (!rec.find("packet") || rec.get("direction") != "s2c") continue;
-    if (!sealer) sealer.emplace(ControlSealer::create(key_from(rec.hex("key"))).value());
+    if (!sealer) sealer.emplace(ControlSealer::create(test::key16(rec.hex("key"))).value());
     INFO(rec.get("name"));
     REQUIRE(sealer->next_seq() == static_cast<std::uint64_t>(rec.integer("seq")));
     CHECK(seal(*sealer, rec.hex("plaintext")) == rec.hex("packet"));
@@ -96,7 +90,7 @@ TEST_CASE("client->host GCM vectors: our opener recovers the plaintext and its m
   int n = 0;
   for (const auto& rec : test::read_records("input_control_gcm_vectors.txt")) {
     if (!rec.find("packet") || rec.get("direction") != "c2s") continue;
-    if (!opener) opener.emplace(ControlOpener::create(key_from(rec.hex("key"))).value());
+    if (!opener) opener.emplace(ControlOpener::create(test::key16(rec.hex("key"))).value());
     INFO(rec.get("name"));
     const auto seq = static_cast<std::uint32_t>(rec.integer("seq"));
     const auto plaintext = open_ok(*opener, rec.hex("packet"), seq);
@@ -116,7 +110,7 @@ TEST_CASE("client->host GCM vectors: our opener recovers the plaintext and its m
 TEST_CASE("client->host GCM vectors: a client-direction sealer reproduces the client's packets") {
   for (const auto& rec : test::read_records("input_control_gcm_vectors.txt")) {
     if (!rec.find("packet") || rec.get("direction") != "c2s") continue;
-    auto sealer = ControlSealer::create(key_from(rec.hex("key")), ControlDirection::client_to_host,
+    auto sealer = ControlSealer::create(test::key16(rec.hex("key")), ControlDirection::client_to_host,
                                         static_cast<std::uint32_t>(rec.integer("seq")))
                       .value();
     CHECK(seal(sealer, rec.hex("plaintext")) == rec.hex("packet"));

@@ -16,12 +16,6 @@ using namespace lightwell::proto::crypto;
 
 namespace {
 
-Key128 key_from(const std::vector<std::uint8_t>& bytes) {
-  Key128 k{};
-  REQUIRE(bytes.size() == k.size());
-  std::copy(bytes.begin(), bytes.end(), k.begin());
-  return k;
-}
 
 std::string hex_of(Bytes b) { return test::hex({b.begin(), b.end()}); }
 
@@ -50,7 +44,7 @@ TEST_CASE("Encrypted video datagrams match the client vector byte for byte") {
   const auto records = test::read_records("video_vectors_h264_encrypted.txt");
   const auto& header = records[0];
   REQUIRE(header.integer("encrypted") == 1);
-  const Key128 key = key_from(header.hex("key"));
+  const Key128 key = test::key16(header.hex("key"));
   auto packetizer = VideoPacketizer::create(params_from(header)).value();
   auto encryptor = VideoEncryptor::create(key, static_cast<std::uint64_t>(header.integer("iv_counter_start"))).value();
 
@@ -117,7 +111,7 @@ TEST_CASE("Encrypted audio datagrams match the client vector, FEC over ciphertex
   REQUIRE(records.size() == 2);
   const auto& header = records[0];
   REQUIRE(header.integer("encrypted") == 1);
-  const Key128 key = key_from(header.hex("key"));
+  const Key128 key = test::key16(header.hex("key"));
   const auto rikeyid = static_cast<std::int32_t>(header.integer("rikeyid"));
   CHECK(rikeyid == -559038737);
   AudioStreamParams params;
@@ -158,7 +152,7 @@ TEST_CASE("Audio encryptor reproduces audio_encryption_vectors.txt through the s
   int checked = 0;
   for (const auto& rec : test::read_records("audio_encryption_vectors.txt")) {
     if (!rec.find("ciphertext")) continue;
-    auto enc = AudioEncryptor::create(key_from(rec.hex("key")), static_cast<std::int32_t>(rec.integer("rikeyid"))).value();
+    auto enc = AudioEncryptor::create(test::key16(rec.hex("key")), static_cast<std::int32_t>(rec.integer("rikeyid"))).value();
     const auto seq = static_cast<std::uint16_t>(rec.integer("sequence_number"));
     const auto iv = audio_encryption_iv(static_cast<std::int32_t>(rec.integer("rikeyid")), seq);
     CHECK(test::hex({iv.begin(), iv.end()}) == rec.get("iv"));

@@ -1,5 +1,6 @@
 #include "vector_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -79,6 +80,20 @@ std::vector<std::uint8_t> unhex(const std::string& text) {
     out[i] = static_cast<std::uint8_t>(std::stoul(text.substr(2 * i, 2), nullptr, 16));
   }
   return out;
+}
+
+std::array<std::uint8_t, 16> key16(const std::vector<std::uint8_t>& bytes) {
+  if (bytes.size() != 16) throw std::runtime_error("AES-128 key must be 16 bytes, got " + std::to_string(bytes.size()));
+  std::array<std::uint8_t, 16> key{};
+  std::copy(bytes.begin(), bytes.end(), key.begin());
+  return key;
+}
+
+std::string first_token(const std::string& value) {
+  std::istringstream in(value);
+  std::string token;
+  in >> token;
+  return token;
 }
 
 std::string hex(const std::vector<std::uint8_t>& bytes) {

@@ -3,6 +3,7 @@
 // `#` starts a comment line. Header keys before the first blank line form record 0.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -35,6 +36,10 @@ struct Record {
 std::vector<Record> read_records(const std::string& relative);
 
 std::vector<std::uint8_t> unhex(const std::string& text);  // throws on bad hex
+// A 16-byte AES key from vector bytes; throws unless exactly 16 bytes.
+std::array<std::uint8_t, 16> key16(const std::vector<std::uint8_t>& bytes);
+// The first whitespace-separated token of a value ("0x0302 # IDR" -> "0x0302").
+std::string first_token(const std::string& value);
 std::string hex(const std::vector<std::uint8_t>& bytes);
 
 }  // namespace lightwell::test
