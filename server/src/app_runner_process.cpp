@@ -8,7 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,7 +119,9 @@ std::optional<std::string> spawn(const std::vector<std::string>& argv, const std
   if (rc != 0) return fmt::format("cannot start {}: {}", argv[0], errno_text(rc));
 
   // The child is ours and unreaped, so its pid cannot have been reused yet.
-  const int fd = ::pidfd_open(pid, 0);
+  // The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper does not
+  // link from C++.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) {
     const int err = errno;
     signal_group(pid, SIGKILL);
