@@ -2,6 +2,8 @@
 // shell = true, and every malformed command is refused at load with file:line and key.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -152,4 +154,20 @@ TEST_CASE("the example file states the [apps] defaults and uses no shell", "[con
     for (const auto& d : app.detached) CHECK(no_shell(d));
     for (const auto& p : app.prep) CHECK((no_shell(p.run) && no_shell(p.undo)));
   }
+}
+
+TEST_CASE("the configuration example in docs/apps.md parses as documented", "[config][apps]") {
+  const auto doc = std::filesystem::path(LIGHTWELL_TEST_DATA_DIR).parent_path().parent_path() / "docs" / "apps.md";
+  std::ifstream in(doc);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto begin = text.find("```toml\n");
+  REQUIRE(begin != std::string::npos);
+  const auto end = text.find("```", begin + 8);
+  REQUIRE(end != std::string::npos);
+  const Config c = parse_config(text.substr(begin + 8, end - begin - 8), "/etc/lightwell/lightwell.toml");
+  REQUIRE(c.apps.list.size() == 3);
+  CHECK(c.apps.list[0].detached[0].argv == Argv{"steam", "steam://open/bigpicture"});
+  CHECK(c.apps.list[1].cmd.argv == Argv{"retroarch", "--fullscreen"});
+  CHECK(c.apps.list[2].prep[0].run.argv ==
+        Argv{"/bin/sh", "-c", "xrandr --output HDMI-1 --mode \"${LIGHTWELL_CLIENT_WIDTH}x${LIGHTWELL_CLIENT_HEIGHT}\""});
 }
