@@ -172,6 +172,17 @@ TEST_CASE("client values reach the app only as LIGHTWELL_* environment variables
   CHECK_FALSE(fs::exists(f / "pwned"));
 }
 
+TEST_CASE("undo commands get the environment of the launch they undo", "[apps]") {
+  Fixture f;
+  App app = make_app("Undo Env");
+  app.prep.push_back(PrepCommand{{}, sh("echo \"$LIGHTWELL_CLIENT_WIDTH $LIGHTWELL_CLIENT_NAME\" > undo.env")});
+  f.env.width_px = 3840;
+  f.env.client_name = "Living Room TV";
+  REQUIRE_FALSE(f.apps->start(app, f.env));
+  f.apps->stop();
+  CHECK(read_text_file(f / "undo.env") == "3840 Living Room TV\n");
+}
+
 TEST_CASE("app_environment drops stale LIGHTWELL_ entries and NUL bytes", "[apps]") {
   const App app = make_app("A");
   LaunchEnvironment env{1280, 720, 30, 2, false, std::string("na\0me", 5), "10.0.0.2"};
@@ -381,6 +392,9 @@ TEST_CASE("the main process sees stdin /dev/null and no inherited descriptors", 
   std::sort(open_fds.begin(), open_fds.end());
   CHECK(open_fds == std::vector<std::string>{"0", "1", "2"});
   CHECK(fs::read_symlink(fds / "0") == "/dev/null");
+  // stdout and stderr both go where the server's stderr goes.
+  CHECK(fs::read_symlink(fds / "1") == fs::read_symlink("/proc/self/fd/2"));
+  CHECK(fs::read_symlink(fds / "2") == fs::read_symlink("/proc/self/fd/2"));
   const pid_t pid = *f.apps->main_pid();
   CHECK(::getpgid(pid) == pid);  // own process group
   CHECK(::getsid(pid) == pid);   // own session
