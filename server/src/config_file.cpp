@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -262,25 +263,89 @@ void read_input(Section s, InputOptions& o) {
   s.finish();
 }
 
+// --- apps (docs/apps.md) ----------------------------------------------------------------
+// App commands are root-equivalent, so the loader is strict: a command is an argv array run
+// without a shell; a string is accepted only where the app asks for a shell (`shell = true`).
+// Nothing is ever split on whitespace: a guessed split is how quoting bugs become exploits.
+
+constexpr std::string_view kCommandForm =
+    "a command: an array of arguments like [\"steam\", \"-bigpicture\"], or a string with shell = true";
+
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+// `key` is the name inside the app ("cmd", "prep[0].do", "detached[1]"), for messages.
+AppCommand read_command(const Section& s, const toml::node& n, const std::string& key, bool shell) {
+  const auto bad = [&](const toml::node& at, std::string_view problem) { fail_at(s.file(), at.source(), s.key_name(key), problem); };
+  AppCommand cmd;
+  if (const auto* text = n.as_string()) {
+    const std::string& t = text->get();
+    if (has_nul(t)) bad(n, "contains a NUL byte");
+    if (is_blank(t)) bad(n, "an empty command (leave the key out to run nothing)");
+    if (!shell) {
+      bad(n, fmt::format("\"{}\" is a string, which would need a shell: write it as an array of arguments "
+                         "(e.g. [\"steam\", \"-bigpicture\"]) or set shell = true in this app to run it with /bin/sh -c",
+                         t));
+    }
+    cmd.argv = {"/bin/sh", "-c", t};
+    return cmd;
+  }
+  const auto* array = n.as_array();
+  if (array == nullptr) s.wrong_type(key, n, kCommandForm);
+  if (array->empty()) bad(n, "an empty command (leave the key out to run nothing)");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& e = *array->get(i);
+    const std::string item = fmt::format("{}[{}]", key, i);
+    if (!e.is_string()) s.wrong_type(item, e, "a string (one argument)");
+    const std::string& arg = e.as_string()->get();
+    if (has_nul(arg)) fail_at(s.file(), e.source(), s.key_name(item), "contains a NUL byte");
+    if (i == 0 && arg.empty()) fail_at(s.file(), e.source(), s.key_name(item), "the program name is empty");
+    cmd.argv.push_back(arg);
+  }
+  return cmd;
+}
+
+void check_path(const Section& s, const toml::node* n, std::string_view key, const fs::path& p) {
+  if (n != nullptr && has_nul(p.native())) fail_at(s.file(), n->source(), s.key_name(key), "contains a NUL byte");
+}
+
 App read_app(Section s, const toml::node& node) {
   App app;
   s.string("name", app.name);
   if (s.find("name") == nullptr || app.name.empty()) {
     fail_at(s.file(), node.source(), s.key_name("name"), "every app needs a non-empty name");
   }
-  s.string("cmd", app.cmd);
+  if (std::any_of(app.name.begin(), app.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    fail_at(s.file(), s.find("name")->source(), s.key_name("name"), "contains a control character");
+  }
+  bool shell = false;
+  s.boolean("shell", shell);
+  if (const toml::node* n = s.find("cmd")) app.cmd = read_command(s, *n, "cmd", shell);
   s.path("working_dir", app.working_dir);
+  check_path(s, s.find("working_dir"), "working_dir", app.working_dir);
   s.path("image", app.image);
-  s.strings("detached", app.detached);
-  if (const toml::array* prep = s.array("prep", "an array of tables {do = \"...\", undo = \"...\"}")) {
+  check_path(s, s.find("image"), "image", app.image);
+  if (!app.image.empty()) {
+    std::string ext = app.image.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    if (ext != ".png") fail_at(s.file(), s.find("image")->source(), s.key_name("image"), "box art must be a PNG file (*.png)");
+  }
+  if (const toml::array* detached = s.array("detached", "an array of commands")) {
+    for (std::size_t i = 0; i < detached->size(); ++i) {
+      app.detached.push_back(read_command(s, *detached->get(i), fmt::format("detached[{}]", i), shell));
+    }
+  }
+  if (const toml::array* prep = s.array("prep", "an array of tables {do = [...], undo = [...]}")) {
     for (std::size_t i = 0; i < prep->size(); ++i) {
       const toml::node& e = *prep->get(i);
       const std::string key = fmt::format("prep[{}]", i);
-      if (!e.is_table()) s.wrong_type(key, e, "a table {do = \"...\", undo = \"...\"}");
+      if (!e.is_table()) s.wrong_type(key, e, "a table {do = [...], undo = [...]}");
       Section p(*e.as_table(), s.key_name(key), s.file());
       PrepCommand cmd;
-      p.string("do", cmd.run);
-      p.string("undo", cmd.undo);
+      // Messages name the prep key inside the app: apps.list[0].prep[1].do.
+      if (const toml::node* n = p.find("do")) cmd.run = read_command(s, *n, key + ".do", shell);
+      if (const toml::node* n = p.find("undo")) cmd.undo = read_command(s, *n, key + ".undo", shell);
       if (cmd.run.empty() && cmd.undo.empty()) {
         fail_at(s.file(), e.source(), s.key_name(key), "a prep entry needs a command in \"do\" or \"undo\"");
       }
@@ -294,6 +359,8 @@ App read_app(Section s, const toml::node& node) {
 
 void read_apps(Section s, AppsOptions& o) {
   s.boolean("desktop", o.desktop);
+  s.integer("prep_timeout_s", o.prep_timeout_s, 1, 3600);
+  s.integer("stop_grace_s", o.stop_grace_s, 1, 600);
   std::set<std::string> names;
   if (o.desktop) names.insert(desktop_app().name);
   if (const toml::array* list = s.array("list", "an array of tables ([[apps.list]])")) {

@@ -210,6 +210,7 @@ enabled = false
 desktop = false
 [[apps.list]]
 name = "Desktop"
+shell = true
 cmd = "true"
 working_dir = "/srv"
 image = "art/desktop.png"
@@ -237,13 +238,14 @@ web_ui_allowed_networks = ["10.1.0.0/16"]
   CHECK_FALSE(c.apps.desktop);
   REQUIRE(c.apps.list.size() == 1);  // "Desktop" may be reused once the built-in is off
   const App& app = c.apps.list[0];
-  CHECK(app.cmd == "true");
+  CHECK(app.cmd.argv == std::vector<std::string>{"/bin/sh", "-c", "true"});  // shell = true
   CHECK(app.working_dir == "/srv");
   CHECK(app.image == "/etc/lightwell/art/desktop.png");
-  CHECK(app.detached == std::vector<std::string>{"a", "b"});
+  REQUIRE(app.detached.size() == 2);
+  CHECK(app.detached[1].argv == std::vector<std::string>{"/bin/sh", "-c", "b"});
   REQUIRE(app.prep.size() == 2);
-  CHECK(app.prep[0].run == "xrandr --output A");
-  CHECK(app.prep[0].undo == "xrandr --auto");
+  CHECK(app.prep[0].run.argv == std::vector<std::string>{"/bin/sh", "-c", "xrandr --output A"});
+  CHECK(app.prep[0].undo.argv == std::vector<std::string>{"/bin/sh", "-c", "xrandr --auto"});
   CHECK(app.prep[1].run.empty());
   CHECK(c.security.web_ui_allowed_networks == std::vector<std::string>{"10.1.0.0/16"});
   CHECK(all_apps(c.apps).size() == 1);

@@ -31,7 +31,7 @@ TEST_CASE("serve logs its summary and exits 0 on SIGTERM and SIGINT", "[serve][e
   const auto state = tmp / "state";
   lightwell::test::write_text(tmp / "lightwell.toml",
                               "[server]\nname = \"Test Host\"\nbase_port = 40000\n"
-                              "[[apps.list]]\nname = \"Steam\"\ncmd = \"true\"\n");
+                              "[[apps.list]]\nname = \"Steam\"\ncmd = [\"true\"]\n");
   const std::vector<std::string> args{"serve", "--config", (tmp / "lightwell.toml").string(), "--state-dir",
                                       state.string()};
   std::string uniqueid_line;

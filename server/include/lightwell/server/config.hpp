@@ -77,23 +77,37 @@ struct InputOptions {
   bool enabled = true;  // inject client input through uinput
 };
 
+// One command as the operator wrote it (docs/apps.md). It is executed with execvp(argv[0],
+// argv): no shell, no word splitting, no expansion. A TOML string in an app with
+// `shell = true` is stored as {"/bin/sh", "-c", text}, so the runner never decides about
+// shells. The loader guarantees: argv is empty (no command) or argv[0] is non-empty, and no
+// argument contains a NUL byte.
+struct AppCommand {
+  std::vector<std::string> argv;  // empty: no command
+
+  bool empty() const noexcept { return argv.empty(); }
+  friend bool operator==(const AppCommand&, const AppCommand&) = default;
+};
+
 struct PrepCommand {
-  std::string run;   // TOML key "do": run before the app starts (sh -c); may be empty
-  std::string undo;  // run after the app ends, in reverse order; may be empty (not both)
+  AppCommand run;   // TOML key "do": run before the app starts, must exit 0; may be empty
+  AppCommand undo;  // run after the app ends or is stopped, in reverse order; may be empty (not both)
 };
 
 struct App {
-  std::string name;                      // unique, non-empty; shown in Moonlight
-  std::string cmd;                       // main command (sh -c); empty: stream the desktop
-  std::filesystem::path working_dir;     // empty: the state directory
+  std::string name;                      // unique, non-empty, no control characters; shown in Moonlight
+  AppCommand cmd;                           // main command; empty: stream the desktop until stopped
+  std::filesystem::path working_dir;     // absolute; empty: the state directory
   std::vector<PrepCommand> prep;
-  std::vector<std::string> detached;     // started and left running (launchers)
-  std::filesystem::path image;           // PNG box art; empty: a built-in placeholder
+  std::vector<AppCommand> detached;         // started and left running (launchers)
+  std::filesystem::path image;           // PNG box art (absolute, *.png); empty: a built-in placeholder
 };
 
 struct AppsOptions {
   bool desktop = true;       // offer the built-in "Desktop" app first
   std::vector<App> list;     // [[apps.list]] entries, in file order
+  std::uint32_t prep_timeout_s = 30;  // 1..3600: each prep "do"/"undo" must finish within this
+  std::uint32_t stop_grace_s = 5;     // 1..600: SIGTERM to SIGKILL when an app is stopped
 };
 
 // The built-in app: streams the desktop, runs nothing.
