@@ -32,7 +32,7 @@ std::string GameStreamClient::target(const std::string& path, const std::string&
 }
 
 std::string GameStreamClient::pair_target(const std::string& extra) const {
-  return target("/pair", "devicename=roth&updateState=1&" + extra);
+  return target("/pair", extra.empty() ? "devicename=roth&updateState=1" : "devicename=roth&updateState=1&" + extra);
 }
 
 void GameStreamClient::record(const std::string& scheme, const std::string& t, const HttpReply& reply) {

@@ -48,7 +48,7 @@ class LightwellProcess {
   // Starts serve and waits until HTTP /serverinfo answers status_code 200. Throws
   // std::runtime_error (with the log) if it exits or does not answer within ready_timeout
   // (the first start generates an RSA key).
-  void start(std::chrono::milliseconds ready_timeout = std::chrono::milliseconds(30'000));
+  void start(std::chrono::milliseconds ready_timeout = std::chrono::milliseconds(20'000));
   // SIGTERM and wait; the exit status (or -signal), nullopt if still running at the timeout.
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(5'000));
   bool running();
