@@ -107,6 +107,24 @@ class Scenario {
   std::deque<GameStreamClient> clients_;  // deque: references stay valid
 };
 
+// The client rows of `lightwell clients list` (each starts with the 16-hex-digit id,
+// docs/cli.md); log lines the CLI may print are skipped.
+inline std::vector<std::string> paired_rows(const std::string& list_output) {
+  std::vector<std::string> rows;
+  std::size_t start = 0;
+  while (start < list_output.size()) {
+    auto end = list_output.find('\n', start);
+    if (end == std::string::npos) end = list_output.size();
+    const std::string line = list_output.substr(start, end - start);
+    start = end + 1;
+    if (line.size() > 18 && line.compare(16, 2, "  ") == 0 &&
+        line.find_first_not_of("0123456789abcdef") == 16) {
+      rows.push_back(line);
+    }
+  }
+  return rows;
+}
+
 // Convenience for checks on XML fields.
 inline std::string field(const XmlReply& x, std::string_view tag) { return x.text(tag).value_or("(absent)"); }
 

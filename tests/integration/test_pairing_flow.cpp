@@ -89,9 +89,10 @@ TEST_CASE("pair through `lightwell pair`, then use the HTTPS control plane", "[i
   CHECK(*c.pinned_server_certificate() == stored_host_certificate(s.host()));
 
   // `lightwell clients list` names the client, with the id derived from our certificate.
-  const std::string list = s.clients_list();
-  CHECK(list.find("laptop") != std::string::npos);
-  CHECK(list.find(client_id_of(c.identity())) != std::string::npos);
+  const auto rows = paired_rows(s.clients_list());
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].rfind(client_id_of(c.identity()), 0) == 0);
+  CHECK(rows[0].find("laptop") != std::string::npos);
 
   // HTTPS serverinfo: paired, same host identity (§2); HTTP still says 0.
   const XmlReply info = c.serverinfo_https();
