@@ -1,0 +1,86 @@
+// The real `lightwell serve` in a child process, for black-box integration tests: a private
+// temporary directory (state dir, generated config, HOME/XDG dirs), a free base port, the
+// server's stdout+stderr in a log file (never a pipe that could fill up and stall it),
+// readiness by polling GET /serverinfo over HTTP, and the CLI (`lightwell pair`, `clients …`)
+// run against the same state directory.
+//
+// Only the pids this object started are ever signalled. The destructor SIGKILLs a server
+// still running and removes the temporary directory.
+// Thread rules: one thread at a time (a test may call enter_pin() while another thread waits
+// in a client's phase 1; enter_pin does not touch the server process state).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gamestream_client.hpp"
+
+namespace lightwell::test {
+
+// $LIGHTWELL_BINARY, else <build>/server/lightwell next to <build>/tests/<this test binary>.
+std::filesystem::path lightwell_binary_path();
+
+struct CliResult {
+  std::optional<int> exit_code;  // nullopt: killed after the timeout
+  std::string output;            // stdout + stderr
+  std::string describe() const;
+};
+
+struct LightwellOptions {
+  std::string server_name = "Lightwell Test";
+  std::string log_level = "debug";
+  std::string extra_config;  // appended verbatim to the generated TOML
+};
+
+class LightwellProcess {
+ public:
+  explicit LightwellProcess(LightwellOptions options = {});
+  ~LightwellProcess();
+  LightwellProcess(const LightwellProcess&) = delete;
+  LightwellProcess& operator=(const LightwellProcess&) = delete;
+
+  // Starts serve and waits until HTTP /serverinfo answers status_code 200. Throws
+  // std::runtime_error (with the log) if it exits or does not answer within ready_timeout
+  // (the first start generates an RSA key).
+  void start(std::chrono::milliseconds ready_timeout = std::chrono::milliseconds(20'000));
+  // SIGTERM and wait; the exit status (or -signal), nullopt if still running at the timeout.
+  std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(5'000));
+  bool running();
+
+  // Everything the server logged, all runs (each run starts with a "=== lightwell serve" line).
+  std::string log() const;
+  // `lightwell <args> --config <cfg> --state-dir <dir>`.
+  CliResult cli(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)) const;
+  // `lightwell pair PIN [--name NAME]`, retried while the server says no attempt is pending
+  // yet (the client's phase 1 may still be on its way), until within.
+  CliResult enter_pin(const std::string& pin, const std::string& name,
+                      std::chrono::milliseconds within = std::chrono::milliseconds(10'000)) const;
+
+  std::uint16_t base_port() const noexcept { return base_port_; }
+  std::uint16_t http_port() const noexcept { return base_port_; }
+  std::uint16_t https_port() const noexcept { return static_cast<std::uint16_t>(base_port_ - 5); }
+  std::uint16_t rtsp_port() const noexcept { return static_cast<std::uint16_t>(base_port_ + 21); }
+  HostAddress address() const { return HostAddress{"127.0.0.1", http_port(), https_port()}; }
+  const std::filesystem::path& dir() const noexcept { return dir_; }
+  std::filesystem::path state_dir() const { return dir_ / "state"; }
+  std::filesystem::path config_file() const { return dir_ / "lightwell.toml"; }
+  pid_t pid() const noexcept { return pid_; }
+
+  // Log + a header, for INFO()/FAIL() messages.
+  std::string diagnostics() const;
+
+ private:
+  std::vector<std::string> environment() const;
+  std::filesystem::path dir_;
+  std::uint16_t base_port_ = 0;
+  pid_t pid_ = -1;
+  int runs_ = 0;
+};
+
+}  // namespace lightwell::test
