@@ -161,15 +161,18 @@ void MdnsPublisher::Impl::unreachable(const std::string& reason) {
 
 void MdnsPublisher::Impl::connect() {
   // Runs on the retry timer: first at start(), then after a bus failure or a dead client.
-  if (client != nullptr) {
-    avahi_client_free(client);
-    client = nullptr;
-    group = nullptr;
-  }
+  if (client != nullptr) avahi_client_free(client);
+  client = nullptr;
+  group = nullptr;
   int error = 0;
   AvahiClient* c = avahi_client_new(avahi_threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL, client_cb, this, &error);
   if (c == nullptr) {
-    unreachable(std::string("the D-Bus system bus is not reachable (avahi: ") + avahi_strerror(error) + ")");
+    client = nullptr;  // in case a callback saw the client that avahi then freed
+    group = nullptr;
+    // NO_DAEMON here means the bus socket itself is missing (libdbus FILE_NOT_FOUND).
+    const bool no_bus = error == AVAHI_ERR_NO_DAEMON || error == AVAHI_ERR_DBUS_ERROR;
+    unreachable(std::string(no_bus ? "the D-Bus system bus is not reachable" : "cannot connect to avahi-daemon") +
+                " (avahi: " + avahi_strerror(error) + ")");
     retry_later();
     return;
   }
