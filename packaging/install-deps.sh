@@ -22,10 +22,13 @@ BUILD_PACKAGES=(
   libavahi-client-dev             # server: mDNS
   libsystemd-dev                  # server: sd_notify
 )
-# Tests only: Catch2, and libavcodec to decode what we stream.
+# Tests only: Catch2, and libavcodec to decode what we stream. tests_server's mDNS tests run
+# a private dbus-daemon + avahi-daemon (loopback only) and browse with avahi-utils; where a
+# system avahi-daemon already runs, or without root, they skip that part (docs/discovery.md).
 TEST_PACKAGES=(
   catch2
   libavcodec-dev libavutil-dev
+  dbus-daemon avahi-daemon avahi-utils
 )
 
 missing=()

@@ -62,7 +62,8 @@ list     prints every paired client: id, name, first and last seen (UTC).
 unpair   forgets the client whose id (16 hex digits, from `clients list`) or name matches;
          a name shared by several clients must be given as an id. The client must pair
          again to connect.
-Both work on the state directory directly, whether or not the server runs.
+With a server running, both go through its control socket (an unpair takes effect at
+once); without one, they work on the state directory directly.
 Exit status: 0 done, 1 no such client or unreadable state, 2 usage error.
 
 )";

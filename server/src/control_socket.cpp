@@ -1,6 +1,6 @@
+// ControlServer: the server half of the control socket (protocol in control_socket.hpp).
 #include "lightwell/server/control_socket.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <vector>
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -19,6 +20,7 @@
 
 #include "lightwell/server/cli.hpp"
 #include "lightwell/server/startup_error.hpp"
+#include "control_socket_detail.hpp"
 
 namespace lightwell::server {
 namespace asio = boost::asio;
@@ -26,34 +28,24 @@ using local = asio::local::stream_protocol;
 
 namespace {
 
-// Connects a blocking UNIX socket; returns -1 with errno set on failure.
-int connect_unix(const std::filesystem::path& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const std::string p = path.string();
-  if (p.size() >= sizeof(addr.sun_path)) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    const int err = errno;
-    ::close(fd);
-    errno = err;
-    return -1;
-  }
-  return fd;
+// One reply line: a message with line breaks would break the framing, an overlong one the
+// client's bound, so both are mended here rather than trusted from every handler.
+std::string reply_line(const ControlReply& r) {
+  std::string line = r.ok ? "ok " : "error ";
+  const std::size_t room = kMaxLineBytes - line.size() - 1;
+  for (const char c : std::string_view(r.message).substr(0, room)) line += (c == '\n' || c == '\r') ? ' ' : c;
+  return line + "\n";
 }
 
-std::string reply_line(const ControlReply& r) { return (r.ok ? "ok " : "error ") + r.message + "\n"; }
+ControlReply not_handled(std::string_view what) {
+  return {false, fmt::format("this server does not handle {}", what)};
+}
 
 }  // namespace
 
 struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
-  Impl(asio::io_context& io_, std::filesystem::path path_, Log log_, PairHandler on_pair_)
-      : io(io_), path(std::move(path_)), log(std::move(log_)), on_pair(std::move(on_pair_)), acceptor(io_) {}
+  Impl(asio::io_context& io_, std::filesystem::path path_, Log log_, ControlHandlers handlers_)
+      : io(io_), path(std::move(path_)), log(std::move(log_)), handlers(std::move(handlers_)), acceptor(io_) {}
 
   struct Connection {
     explicit Connection(asio::io_context& io_) : socket(io_), timer(io_), buffer(kMaxLineBytes) {}
@@ -89,7 +81,7 @@ struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
                              }
                              std::string line(asio::buffers_begin(conn->buffer.data()),
                                               asio::buffers_begin(conn->buffer.data()) + static_cast<std::ptrdiff_t>(n - 1));
-                             conn->reply = reply_line(self->handle(line));
+                             conn->reply = self->handle(line);
                              asio::async_write(conn->socket, asio::buffer(conn->reply),
                                                [conn](boost::system::error_code, std::size_t) {
                                                  conn->timer.cancel();
@@ -99,35 +91,62 @@ struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
                            });
   }
 
-  // Never logs `line`: it holds the PIN.
-  ControlReply handle(const std::string& line) {
+  // Returns the whole reply. A handler that throws gets an error reply instead of taking the
+  // io thread (and with it the server) down.
+  std::string handle(const std::string& line) {
+    try {
+      return dispatch(line);
+    } catch (const std::exception& e) {
+      log.error("control request failed: {}", e.what());
+      return reply_line({false, fmt::format("internal error: {}", e.what())});
+    }
+  }
+
+  // Never logs `line`: it may hold the PIN.
+  std::string dispatch(const std::string& line) {
     if (line.rfind("pair ", 0) == 0) {
       const std::string rest = line.substr(5);
       const auto space = rest.find(' ');
       PairRequest req{rest.substr(0, space), space == std::string::npos ? "" : rest.substr(space + 1)};
       if (!is_valid_pin(req.pin)) {
         log.info("pair request with a malformed PIN refused");
-        return {false, "the PIN must be exactly 4 digits"};
+        return reply_line({false, "the PIN must be exactly 4 digits"});
       }
       log.info("pair request (name \"{}\")", req.name);
-      return on_pair(req);
+      if (!handlers.pair) return reply_line({false, "no pairing attempt pending"});
+      return reply_line(handlers.pair(req));
+    }
+    if (line == "clients-list") {
+      log.debug("clients-list request");
+      if (!handlers.list_clients) return reply_line(not_handled("clients-list"));
+      return encode_client_list_reply(handlers.list_clients());
+    }
+    if (line.rfind("unpair ", 0) == 0) {
+      const std::string_view key = std::string_view(line).substr(7);
+      if (key.empty()) return reply_line({false, "unpair: missing NAME or ID"});
+      log.info("unpair request for \"{}\"", key.substr(0, 64));
+      if (!handlers.unpair) return reply_line(not_handled("unpair"));
+      return reply_line(handlers.unpair(key));
     }
     const std::string verb = line.substr(0, line.find(' '));
     log.info("unknown request \"{}\"", verb.substr(0, 32));
-    return {false, "unknown request"};
+    return reply_line({false, "unknown request"});
   }
 
   asio::io_context& io;
   std::filesystem::path path;
   Log log;
-  PairHandler on_pair;
+  ControlHandlers handlers;
   local::acceptor acceptor;
   bool stopped = false;
   std::vector<std::weak_ptr<Connection>> open;  // closed by stop() so io.run() can return
 };
 
 ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_path, Log log, PairHandler on_pair)
-    : impl_(std::make_shared<Impl>(io, std::move(socket_path), std::move(log), std::move(on_pair))) {
+    : ControlServer(io, std::move(socket_path), std::move(log), ControlHandlers{std::move(on_pair), {}, {}}) {}
+
+ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_path, Log log, ControlHandlers handlers)
+    : impl_(std::make_shared<Impl>(io, std::move(socket_path), std::move(log), std::move(handlers))) {
   const std::string p = impl_->path.string();
   if (p.size() >= sizeof(sockaddr_un::sun_path)) {
     throw StartupError(fmt::format("{}: control socket path is too long for a UNIX socket ({} bytes, limit {})", p,
@@ -136,7 +155,7 @@ ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_
   }
   std::error_code fs_ec;
   if (std::filesystem::exists(impl_->path, fs_ec)) {
-    const int fd = connect_unix(impl_->path);
+    const int fd = detail::connect_unix(impl_->path);
     if (fd >= 0) {
       ::close(fd);
       throw StartupError(fmt::format("another lightwell is already running with this state directory "
@@ -171,49 +190,6 @@ void ControlServer::stop() {
   impl_->open.clear();
   std::error_code fs_ec;
   std::filesystem::remove(impl_->path, fs_ec);
-}
-
-ControlReply send_pair_request(const std::filesystem::path& socket_path, const PairRequest& request) {
-  const int fd = connect_unix(socket_path);
-  if (fd < 0) {
-    const int err = errno;
-    const std::string why = (err == ENOENT || err == ECONNREFUSED)
-                                ? fmt::format("lightwell is not running (no control socket at {})", socket_path.string())
-                                : fmt::format("cannot reach lightwell's control socket at {}: {}", socket_path.string(),
-                                              std::strerror(err));
-    throw StartupError(why, err == EACCES ? "run this as the user the server runs as"
-                                          : "start it with `lightwell serve` (or the lightwell service), using the "
-                                            "same --state-dir");
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  const std::string line = "pair " + request.pin + " " + request.name + "\n";
-  if (line.size() > kMaxLineBytes) throw StartupError("pair: --name is too long");
-  if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
-    throw StartupError(fmt::format("lost the connection to lightwell ({})", socket_path.string()));
-  }
-  std::string reply;
-  const auto deadline = std::chrono::steady_clock::now() + kPeerTimeout;
-  while (reply.find('\n') == std::string::npos && reply.size() < kMaxLineBytes) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) == 0) {
-      throw StartupError("lightwell did not answer within 5 s", "check the server's log");
-    }
-    char buf[256];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buf, static_cast<std::size_t>(n));
-  }
-  const auto nl = reply.find('\n');
-  if (nl == std::string::npos) throw StartupError("lightwell closed the control connection without an answer");
-  reply.resize(nl);
-  if (reply.rfind("ok ", 0) == 0) return {true, reply.substr(3)};
-  if (reply.rfind("error ", 0) == 0) return {false, reply.substr(6)};
-  return {false, "unexpected reply from the server"};
 }
 
 }  // namespace lightwell::server
