@@ -170,7 +170,7 @@ void PairingService::phase1(const proto::PairRequest& req, const asio::ip::addre
     respond(xml(proto::build_pair_error(400, started.error().message)));
     return;
   }
-  const auto& der = started->client_certificate().der();
+  std::vector<std::uint8_t> der = started->client_certificate().der();  // a copy: *started moves below
   if (attempt_) {
     const bool same_client = attempt_->unique_id == *req.unique_id && attempt_->cert_der == der;
     if (!same_client) {
@@ -184,7 +184,7 @@ void PairingService::phase1(const proto::PairRequest& req, const asio::ip::addre
   attempt_ = std::make_unique<Attempt>(io_, std::move(*started));
   attempt_->serial = next_serial_++;
   attempt_->unique_id = *req.unique_id;
-  attempt_->cert_der = der;
+  attempt_->cert_der = std::move(der);
   attempt_->peer = peer;
   attempt_->held = std::move(respond);
   arm_timer(options_.pin_timeout);
