@@ -76,7 +76,8 @@ void NvhttpService::handle_https(const net::HttpRequest& request, net::Responder
   const PairedClient* client =
       request.client_cert_der ? store_.find_by_certificate_der(*request.client_cert_der) : nullptr;
   if (client == nullptr) {
-    log_.info("HTTPS {} from {}: certificate not paired, answered 401", std::string(t.path),
+    // debug: clients that pinned us before an unpair poll serverinfo every few seconds.
+    log_.debug("HTTPS {} from {}: certificate not paired, answered 401", std::string(t.path),
               request.peer_address.to_string());
     return respond(xml(proto::build_unauthorized(t.path)));
   }
