@@ -138,7 +138,7 @@ void PairingService::handle_pair(const proto::Query& query, const asio::ip::addr
     if (attempt_ && uid && *uid == attempt_->unique_id && peer == attempt_->peer) {
       finish(End::aborted, "the client sent a bad pairing request: " + message);
     }
-    log_.info("pairing: bad /pair request from {}: {}", peer.to_string(), message);
+    log_.info("bad /pair request from {}: {}", peer.to_string(), message);
     respond(xml(proto::build_pair_error(unknown ? 404 : 400, message)));
     return;
   }
@@ -159,7 +159,7 @@ void PairingService::handle_pair(const proto::Query& query, const asio::ip::addr
 
 void PairingService::phase1(const proto::PairRequest& req, const asio::ip::address& peer, net::Responder respond) {
   if (const auto left = lockout_remaining_s(); left > 0) {
-    log_.warn("pairing: refused a new attempt from {}: pairing is locked for {} s after repeated failures",
+    log_.warn("refused a new attempt from {}: pairing is locked for {} s after repeated failures",
               peer.to_string(), left);
     respond(xml(proto::build_pair_error(
         503, fmt::format("Pairing is locked for {} s after repeated failed attempts", left))));
@@ -174,7 +174,7 @@ void PairingService::phase1(const proto::PairRequest& req, const asio::ip::addre
   if (attempt_) {
     const bool same_client = attempt_->unique_id == *req.unique_id && attempt_->cert_der == der;
     if (!same_client) {
-      log_.info("pairing: {} asked to pair while another attempt is pending: answered busy", peer.to_string());
+      log_.info("{} asked to pair while another attempt is pending: answered busy", peer.to_string());
       respond(xml(proto::build_pair_busy()));
       return;
     }
@@ -188,7 +188,7 @@ void PairingService::phase1(const proto::PairRequest& req, const asio::ip::addre
   attempt_->peer = peer;
   attempt_->held = std::move(respond);
   arm_timer(options_.pin_timeout);
-  log_.info("pairing: {} (uniqueid {}) wants to pair; enter the PIN it shows with `lightwell pair PIN` "
+  log_.info("{} (uniqueid {}) wants to pair; enter the PIN it shows with `lightwell pair PIN` "
             "within {} s",
             peer.to_string(), attempt_->unique_id,
             std::chrono::duration_cast<std::chrono::seconds>(options_.pin_timeout).count());
@@ -253,7 +253,7 @@ void PairingService::later_phase(const proto::PairRequest& req, const asio::ip::
       try {
         store_.add(client);
       } catch (const std::exception& e) {
-        log_.error("pairing: cannot store the paired client: {}", e.what());
+        log_.error("cannot store the paired client: {}", e.what());
         finish(End::aborted, "the host could not store the client certificate");
         respond(xml(proto::build_pair_result(false)));
         return;
@@ -305,7 +305,7 @@ void PairingService::enter_pin(std::string_view pin, std::string_view name, PinD
   net::Responder held = std::move(attempt_->held);
   attempt_->held = nullptr;
   arm_timer(options_.phase_timeout);
-  log_.info("pairing: PIN entered for {}; waiting for the client to finish", attempt_->peer.to_string());
+  log_.info("PIN entered for {}; waiting for the client to finish", attempt_->peer.to_string());
   held(xml(proto::build_pair_plaincert(host_.certificate_pem())));
   if (!pin_waiter_) return;  // the responder cannot re-enter us, but stay defensive
   pin_waiter_timer_.expires_after(options_.pin_outcome_wait);
@@ -346,11 +346,11 @@ void PairingService::finish(End how, const std::string& reason, const std::strin
     case End::paired:
       failures_.clear();
       lockouts_ = 0;
-      log_.info("pairing: paired {} as \"{}\" (id {})", who, a->name, reason);
+      log_.info("paired {} as \"{}\" (id {})", who, a->name, reason);
       answer_pin({true, fmt::format("paired \"{}\" (id {})", a->name, reason)});
       break;
     case End::wrong_pin:
-      log_.warn("pairing: {} did not pair: {}", who, reason);
+      log_.warn("{} did not pair: {}", who, reason);
       record_failure();
       answer_pin({false, "wrong PIN"});
       break;
@@ -358,7 +358,7 @@ void PairingService::finish(End how, const std::string& reason, const std::strin
     case End::expired:
     case End::replaced:
     case End::shutdown:
-      log_.info("pairing: attempt from {} ended: {}", who, reason);
+      log_.info("attempt from {} ended: {}", who, reason);
       if (a->phase3_answered && (how == End::aborted || how == End::expired)) record_failure();
       if (a->pin_entered) answer_pin({false, "pairing failed: " + reason});
       break;
@@ -376,7 +376,7 @@ void PairingService::record_failure() {
   lock = std::min(lock, options_.max_lockout);
   locked_until_ = now + lock;
   failures_.clear();
-  log_.warn("pairing: {} failed attempts within {} s: new attempts are refused for {} s", options_.max_failures,
+  log_.warn("{} failed attempts within {} s: new attempts are refused for {} s", options_.max_failures,
             options_.failure_window.count(), lock.count());
 }
 
