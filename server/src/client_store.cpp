@@ -1,4 +1,6 @@
 // Paired clients (format in state_store.hpp).
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -105,6 +107,34 @@ std::optional<PairedClient> ClientStore::remove(std::string_view name_or_id) {
     throw;
   }
   return removed;
+}
+
+const PairedClient* ClientStore::find_by_certificate_der(std::span<const std::uint8_t> der) const {
+  // The id is a prefix of SHA-256(DER): it picks the candidate, the full DER decides.
+  const auto digest = crypto::sha256({der});
+  const std::string id = proto::to_hex(std::span(digest).first(8));
+  for (const auto& c : clients_) {
+    if (c.id != id) continue;
+    auto cert = crypto::Certificate::from_pem(c.certificate_pem);
+    if (cert && cert->der().size() == der.size() && std::equal(der.begin(), der.end(), cert->der().begin())) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+bool ClientStore::touch(std::string_view id, std::int64_t last_seen_unix_s) {
+  auto it = std::find_if(clients_.begin(), clients_.end(), [&](const auto& c) { return c.id == id; });
+  if (it == clients_.end()) return false;
+  const std::int64_t before = it->last_seen_unix_s;
+  it->last_seen_unix_s = last_seen_unix_s;
+  try {
+    save();
+  } catch (...) {
+    it->last_seen_unix_s = before;  // memory keeps matching the file
+    throw;
+  }
+  return true;
 }
 
 void ClientStore::save() const {

@@ -1,19 +1,30 @@
-// `lightwell serve`: staged start-up (config → state → control socket → signals), one io
-// thread, and the reverse teardown when SIGINT/SIGTERM arrives. Later issues add the HTTP,
-// HTTPS, RTSP and mDNS services to the same io_context.
+// `lightwell serve`: staged start-up (config → state → encoder probe → services → control
+// socket → HTTP/HTTPS listeners → signals), one io thread, and the reverse teardown when
+// SIGINT/SIGTERM arrives. Later issues add RTSP and mDNS to the same io_context.
 #include <unistd.h>
 
 #include <csignal>
+#include <memory>
+#include <system_error>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "lightwell/encode/probe.hpp"
+#include "lightwell/net/http_server.hpp"
+#include "lightwell/proto/nvhttp_xml.hpp"
 #include "lightwell/server/control_socket.hpp"
+#include "lightwell/server/host_caps.hpp"
+#include "lightwell/server/nvhttp_service.hpp"
+#include "lightwell/server/pairing_service.hpp"
+#include "lightwell/server/startup_error.hpp"
 #include "lightwell/server/state_paths.hpp"
 #include "lightwell/server/state_store.hpp"
+#include "lightwell/server/stream_sessions.hpp"
 #include "lightwell/server/version.hpp"
+#include "null_app_controller.hpp"
 
 namespace lightwell::server {
 namespace {
@@ -51,6 +62,64 @@ void log_summary(const Log& log, const Setup& setup, const std::string& name, co
   log.info("apps ({}): {}", names.size(), names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
 }
 
+std::string describe_codecs(const proto::HostCapabilities& caps) {
+  std::string s = "H.264";
+  if (caps.hevc) s += caps.hevc_main10 ? ", HEVC (Main10)" : ", HEVC";
+  if (caps.av1) s += caps.av1_main10 ? ", AV1 (10-bit)" : ", AV1";
+  return s;
+}
+
+// The app runner behind /launch, /resume and /cancel. NullAppController streams apps without
+// commands (Desktop) and runs no processes; the process runner (app_runner.hpp) takes its
+// place here, built from the same Setup and log.
+std::unique_ptr<AppController> make_app_controller(const Setup&, const Log&) {
+  return std::make_unique<NullAppController>();
+}
+
+// One listener per address. No bind_addresses: "::" (all interfaces, IPv6 and, where the
+// kernel makes it dual-stack as Linux does by default, IPv4 too); if that socket turns out to
+// be IPv6-only (net.ipv6.bindv6only=1) "0.0.0.0" is added, and without IPv6 "0.0.0.0" alone.
+std::vector<std::unique_ptr<net::HttpServer>> listen_on(boost::asio::io_context& io, const NetworkOptions& network,
+                                                        std::uint16_t port, const std::optional<net::TlsIdentity>& tls,
+                                                        const net::HttpHandler& handler, const Log& log,
+                                                        const char* what) {
+  std::vector<std::unique_ptr<net::HttpServer>> servers;
+  auto bind = [&](const std::string& address) {
+    net::HttpServerOptions options;
+    options.bind_address = address;
+    options.port = port;
+    servers.push_back(std::make_unique<net::HttpServer>(io, options, tls, handler));
+  };
+  auto refuse = [&](const std::system_error& e) {
+    return StartupError(fmt::format("{}: {}", what, e.what()),
+                        fmt::format("another program (a second lightwell, Sunshine, ...) may use TCP port {}; stop it "
+                                    "or choose another [server] base_port",
+                                    port));
+  };
+  try {
+    if (!network.bind_addresses.empty()) {
+      for (const auto& address : network.bind_addresses) bind(address);
+      return servers;
+    }
+    try {
+      bind("::");
+    } catch (const std::system_error& e) {
+      log.info("{}: no IPv6 listener ({}); listening on IPv4 only", what, e.code().message());
+      bind("0.0.0.0");
+      return servers;
+    }
+    try {
+      bind("0.0.0.0");
+      log.info("{}: the IPv6 socket is IPv6-only here; added an IPv4 listener", what);
+    } catch (const std::system_error&) {
+      // Expected: the dual-stack "::" socket already holds the IPv4 port.
+    }
+  } catch (const std::system_error& e) {
+    throw refuse(e);
+  }
+  return servers;
+}
+
 }  // namespace
 
 int run_serve(const Invocation& inv, LogHub& hub) {
@@ -62,26 +131,85 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   prepare_state_dir(setup.state_dir, state_log);
   const HostIdentity identity = load_or_create_identity(setup.state_dir, state_log);
-  const ClientStore clients = ClientStore::load(setup.state_dir);
+  // One instance, shared by reference: pairing adds to it, every HTTPS request reads it, and
+  // an unpair through the control socket must remove from this same instance.
+  ClientStore clients = ClientStore::load(setup.state_dir);
   const std::string name = setup.config.server.name.empty() ? host_name() : setup.config.server.name;
   log_summary(log, setup, name, identity, clients.clients().size());
+  const Ports ports = setup.config.server.ports();
+  const proto::HostCapabilities caps = host_capabilities(encode::probe_encode());
+  log.info("codecs offered to clients: {}", describe_codecs(caps));
+
+  auto pairing_identity = proto::crypto::PairingIdentity::create(identity.certificate_pem, identity.private_key_pem);
+  if (!pairing_identity) {
+    throw StartupError("the host identity cannot be used for pairing: " + pairing_identity.error().message);
+  }
 
   boost::asio::io_context io(1);
+  // Services, in dependency order; no I/O yet.
+  PairingService pairing(io, std::move(*pairing_identity), clients, hub.get("pairing"));
+  StreamSessions sessions;
+  const std::unique_ptr<AppController> app_controller = make_app_controller(setup, hub.get("apps"));
+  NvhttpService nvhttp(identity.uniqueid, all_apps(setup.config.apps), NvhttpOptions{name, ports, caps}, clients,
+                       pairing, sessions, *app_controller, hub.get("nvhttp"));
+
   // Installed before "ready" is logged, so a signal sent after that line always lands here.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   ControlServer control(io, control_socket_path(setup.state_dir), hub.get("control"),
-                        [](const PairRequest&) {
-                          // The pairing flow (http-pairing.md §5) lands in a later change.
-                          return ControlReply{false, "no pairing attempt pending"};
+                        [&pairing, pin_log = hub.get("pairing")](const PairRequest& request) {
+                          // ControlServer answers synchronously: an outcome known at once
+                          // (no attempt, bad PIN, locked) goes back to `lightwell pair`; the
+                          // result of phases 2-4, which follow within a second, is logged.
+                          auto immediate = std::make_shared<std::optional<ControlReply>>();
+                          auto answered = std::make_shared<bool>(false);
+                          pairing.enter_pin(request.pin, request.name,
+                                            [immediate, answered, pin_log](ControlReply reply) {
+                                              if (!*answered) {
+                                                *immediate = std::move(reply);
+                                              } else {
+                                                pin_log.info("pairing outcome: {} {}", reply.ok ? "ok" : "error",
+                                                             reply.message);
+                                              }
+                                            });
+                          *answered = true;
+                          if (*immediate) return **immediate;
+                          return ControlReply{true,
+                                              "PIN accepted; the client is finishing pairing (the outcome is in "
+                                              "the server log; `lightwell clients list` shows it once paired)"};
                         });
+
+  // Exceptions must not unwind through io.run(): a handler that throws answers 500.
+  auto guarded = [&log](void (NvhttpService::*member)(const net::HttpRequest&, net::Responder), NvhttpService& svc) {
+    return [&log, member, &svc](const net::HttpRequest& request, net::Responder respond) {
+      try {
+        (svc.*member)(request, respond);
+      } catch (const std::exception& e) {
+        log.error("{} {}: internal error: {}", request.tls ? "HTTPS" : "HTTP", request.target.substr(0, 64), e.what());
+        respond(net::HttpResponse{200, "application/xml", proto::build_error(500, "Internal error")});
+      }
+    };
+  };
+  auto http = listen_on(io, setup.config.network, ports.http, std::nullopt,
+                        guarded(&NvhttpService::handle_http, nvhttp), log, "HTTP");
+  auto https = listen_on(io, setup.config.network, ports.https,
+                         net::TlsIdentity{identity.certificate_pem, identity.private_key_pem},
+                         guarded(&NvhttpService::handle_https, nvhttp), log, "HTTPS");
+  for (auto& s : http) s->start();
+  for (auto& s : https) s->start();
+
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log.info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
     // Reverse order of start-up; once nothing is pending, io.run() returns.
+    for (auto& s : https) s->stop();
+    for (auto& s : http) s->stop();
     control.stop();
+    pairing.stop();  // a held phase-1 request's connection is already closed; the Responder is a no-op
+    sessions.end();
+    app_controller->stop();
   });
-  log.info("ready: control socket {}; stop with SIGINT or SIGTERM",
-           control_socket_path(setup.state_dir).string());
+  log.info("ready: HTTP {}/tcp, HTTPS {}/tcp, control socket {}; stop with SIGINT or SIGTERM", ports.http,
+           ports.https, control_socket_path(setup.state_dir).string());
   io.run();
   log.info("stopped cleanly");
   return 0;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,14 @@ class ClientStore {
   // by several clients is refused (StartupError listing their ids). Persists. Returns the
   // removed client, nullopt when nothing matched.
   std::optional<PairedClient> remove(std::string_view name_or_id);
+
+  // The client whose stored certificate is byte for byte this DER (the HTTPS peer
+  // certificate), else nullptr. No other notion of "same" (public key, subject) counts.
+  // The pointer is valid until the next add/remove/touch.
+  const PairedClient* find_by_certificate_der(std::span<const std::uint8_t> der) const;
+  // Sets last_seen_unix_s of the client with this id and persists; false if no such client.
+  // Callers throttle it (the nvhttp service writes at most once a minute per client).
+  bool touch(std::string_view id, std::int64_t last_seen_unix_s);
 
  private:
   explicit ClientStore(std::filesystem::path file) : file_(std::move(file)) {}
