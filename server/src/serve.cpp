@@ -15,7 +15,9 @@
 #include "lightwell/encode/probe.hpp"
 #include "lightwell/net/http_server.hpp"
 #include "lightwell/proto/nvhttp_xml.hpp"
+#include "lightwell/server/app_runner.hpp"
 #include "lightwell/server/control_socket.hpp"
+#include "lightwell/server/mdns.hpp"
 #include "lightwell/server/host_caps.hpp"
 #include "lightwell/server/nvhttp_service.hpp"
 #include "lightwell/server/pairing_service.hpp"
@@ -24,7 +26,6 @@
 #include "lightwell/server/state_store.hpp"
 #include "lightwell/server/stream_sessions.hpp"
 #include "lightwell/server/version.hpp"
-#include "null_app_controller.hpp"
 
 namespace lightwell::server {
 namespace {
@@ -69,11 +70,10 @@ std::string describe_codecs(const proto::HostCapabilities& caps) {
   return s;
 }
 
-// The app runner behind /launch, /resume and /cancel. NullAppController streams apps without
-// commands (Desktop) and runs no processes; the process runner (app_runner.hpp) takes its
-// place here, built from the same Setup and log.
-std::unique_ptr<AppController> make_app_controller(const Setup&, const Log&) {
-  return std::make_unique<NullAppController>();
+// The app runner behind /launch, /resume and /cancel: real processes (docs/apps.md).
+std::unique_ptr<AppController> make_app_controller(boost::asio::io_context& io, const Setup& setup, const Log& log) {
+  return std::make_unique<ProcessAppController>(io, log,
+                                                AppRunnerOptions::from_config(setup.config.apps, setup.state_dir));
 }
 
 // One listener per address. No bind_addresses: "::" (all interfaces, IPv6 and, where the
@@ -149,14 +149,21 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   // Services, in dependency order; no I/O yet.
   PairingService pairing(io, std::move(*pairing_identity), clients, hub.get("pairing"));
   StreamSessions sessions;
-  const std::unique_ptr<AppController> app_controller = make_app_controller(setup, hub.get("apps"));
+  // Declared after io, so it is destroyed first: its destructor stops a running app.
+  const std::unique_ptr<AppController> app_controller = make_app_controller(io, setup, hub.get("apps"));
   NvhttpService nvhttp(identity.uniqueid, all_apps(setup.config.apps), NvhttpOptions{name, ports, caps}, clients,
                        pairing, sessions, *app_controller, hub.get("nvhttp"));
 
   // Installed before "ready" is logged, so a signal sent after that line always lands here.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  ControlServer control(io, control_socket_path(setup.state_dir), hub.get("control"),
-                        [&pairing, pin_log = hub.get("pairing")](const PairRequest& request) {
+  ControlHandlers control_handlers;
+  // `clients list` / `clients unpair` act on the same ClientStore every HTTPS request reads,
+  // so an unpair refuses the client's next request without a restart.
+  control_handlers.list_clients = [&clients] { return handle_clients_list(clients); };
+  control_handlers.unpair = [&clients, state_log](std::string_view name_or_id) {
+    return handle_unpair(clients, name_or_id, state_log);
+  };
+  control_handlers.pair = [&pairing, pin_log = hub.get("pairing")](const PairRequest& request) {
                           // ControlServer answers synchronously: an outcome known at once
                           // (no attempt, bad PIN, locked) goes back to `lightwell pair`; the
                           // result of phases 2-4, which follow within a second, is logged.
@@ -176,7 +183,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
                           return ControlReply{true,
                                               "PIN accepted; the client is finishing pairing (the outcome is in "
                                               "the server log; `lightwell clients list` shows it once paired)"};
-                        });
+                        };
+  ControlServer control(io, control_socket_path(setup.state_dir), hub.get("control"), std::move(control_handlers));
 
   // Exceptions must not unwind through io.run(): a handler that throws answers 500.
   auto guarded = [&log](void (NvhttpService::*member)(const net::HttpRequest&, net::Responder), NvhttpService& svc) {
@@ -196,11 +204,16 @@ int run_serve(const Invocation& inv, LogHub& hub) {
                          guarded(&NvhttpService::handle_https, nvhttp), log, "HTTPS");
   for (auto& s : http) s->start();
   for (auto& s : https) s->start();
+  // Announced only once the listeners accept (protocol README "Discovery").
+  MdnsPublisher mdns(hub.get("mdns"), mdns_instance_name(name), ports.http);
+  mdns.start();
 
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log.info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
-    // Reverse order of start-up; once nothing is pending, io.run() returns.
+    // Reverse order of start-up; once nothing is pending, io.run() returns. The mDNS record
+    // goes first, so clients drop the host before its listeners close.
+    mdns.stop();
     for (auto& s : https) s->stop();
     for (auto& s : http) s->stop();
     control.stop();

@@ -134,7 +134,7 @@ struct Host {
     }
     App steam;
     steam.name = "Steam";
-    steam.cmd = "steam -bigpicture";
+    steam.cmd = lightwell::server::AppCommand{{"steam", "-bigpicture"}};
     apps = {desktop_app(), steam};
     start();
   }
