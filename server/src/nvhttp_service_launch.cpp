@@ -62,16 +62,7 @@ net::HttpResponse NvhttpService::launch(const net::HttpRequest& request, const p
     log_.warn("launch of \"{}\" for {} failed: {}", slot->app.name, caller.name, *error);
     return xml(proto::build_launch_error(LaunchError::app_start_failed, LaunchReplyVerb::launch));
   }
-  StreamSession s;
-  s.app_id = slot->id;
-  s.app_name = slot->app.name;
-  s.request = *parsed;
-  s.client_id = caller.id;
-  s.client_cert_der = caller.cert_der;
-  s.client_name = parsed->client_name.value_or(caller.name);
-  s.peer_address = request.peer_address;
-  s.local_address = request.local_address;
-  s.created = clock_.steady();
+  StreamSession s = new_session(slot->id, slot->app.name, *parsed, request, caller);
   const StreamSession& session = sessions_.launch(std::move(s), fresh_secrets());
   const auto url = session_url(request, options_.ports.rtsp, parsed->wants_encryption());
   log_.with_session(session.id)
@@ -81,22 +72,30 @@ net::HttpResponse NvhttpService::launch(const net::HttpRequest& request, const p
   return xml(proto::build_launch_success(LaunchReplyVerb::launch, url));
 }
 
+// The session /launch and /resume hand to RTSP: who asked, from where, with which parameters.
+StreamSession NvhttpService::new_session(std::uint32_t app_id, const std::string& app_name,
+                                         const proto::LaunchRequest& parsed, const net::HttpRequest& request,
+                                         const Caller& caller) const {
+  StreamSession s;
+  s.app_id = app_id;
+  s.app_name = app_name;
+  s.request = parsed;
+  s.client_id = caller.id;
+  s.client_cert_der = caller.cert_der;
+  s.client_name = parsed.client_name.value_or(caller.name);
+  s.peer_address = request.peer_address;
+  s.local_address = request.local_address;
+  s.created = clock_.steady();
+  return s;
+}
+
 net::HttpResponse NvhttpService::resume(const net::HttpRequest& request, const proto::Query& query,
                                         const Caller& caller) {
   auto parsed = proto::parse_launch_request(query, proto::LaunchVerb::resume);
   if (!parsed) return bad_launch_query(query, parsed.error(), LaunchReplyVerb::resume);
   const auto running = controller_.running_app();
   if (!running) return xml(proto::build_launch_error(LaunchError::no_app_to_resume, LaunchReplyVerb::resume));
-  StreamSession s;
-  s.app_name = *running;
-  s.app_id = running_app_id();
-  s.request = *parsed;
-  s.client_id = caller.id;
-  s.client_cert_der = caller.cert_der;
-  s.client_name = parsed->client_name.value_or(caller.name);
-  s.peer_address = request.peer_address;
-  s.local_address = request.local_address;
-  s.created = clock_.steady();
+  StreamSession s = new_session(running_app_id(), *running, *parsed, request, caller);
   const StreamSession& session = sessions_.resume(std::move(s), fresh_secrets());
   const auto url = session_url(request, options_.ports.rtsp, parsed->wants_encryption());
   log_.with_session(session.id)

@@ -81,6 +81,8 @@ class NvhttpService {
     std::vector<std::uint8_t> cert_der;
   };
 
+  StreamSession new_session(std::uint32_t app_id, const std::string& app_name, const proto::LaunchRequest& parsed,
+                            const net::HttpRequest& request, const Caller& caller) const;
   net::HttpResponse serverinfo(const net::HttpRequest& request, proto::Channel channel) const;
   net::HttpResponse applist() const;
   net::HttpResponse appasset(const proto::Query& query) const;
