@@ -386,10 +386,18 @@ TEST_CASE("the main process sees stdin /dev/null and no inherited descriptors", 
   REQUIRE_FALSE(f.apps->start(make_app("Fds", AppCommand{{"sleep", "30"}}), f.env));
   ::close(leaked);
   const fs::path fds = "/proc/" + std::to_string(*f.apps->main_pid()) + "/fd";
-  // posix_spawn returns after exec, so the descriptor table is final.
+  // posix_spawn returns after exec, but the new program's dynamic loader briefly opens its
+  // libraries (seen as a transient fd 3 under load), so wait, bounded, for the table to
+  // settle: a descriptor inherited from us would never go away.
   std::vector<std::string> open_fds;
-  for (const auto& e : fs::directory_iterator(fds)) open_fds.push_back(e.path().filename().string());
-  std::sort(open_fds.begin(), open_fds.end());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    open_fds.clear();
+    for (const auto& e : fs::directory_iterator(fds)) open_fds.push_back(e.path().filename().string());
+    std::sort(open_fds.begin(), open_fds.end());
+    if (open_fds == std::vector<std::string>{"0", "1", "2"}) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
   CHECK(open_fds == std::vector<std::string>{"0", "1", "2"});
   CHECK(fs::read_symlink(fds / "0") == "/dev/null");
   // stdout and stderr both go where the server's stderr goes.
