@@ -278,6 +278,5 @@ std::uint16_t HttpServer::port() const noexcept {
   return impl_->acceptor.local_endpoint(ec).port();
 }
 
-std::size_t HttpServer::open_connections() const noexcept { return impl_->connections.size(); }
 
 }  // namespace lightwell::net

@@ -76,7 +76,6 @@ class HttpServer {
   // Stops accepting and closes every open connection; pending Responders become no-ops.
   void stop();
   std::uint16_t port() const noexcept;
-  std::size_t open_connections() const noexcept;
 
   struct Impl;
 
