@@ -1,0 +1,77 @@
+// The video-encoder interface every backend implements (docs/architecture.md): software x264
+// now (issue 4); x265, SVT-AV1 and oneVPL/Quick Sync in issue 5, chosen by probing.
+//
+// Ownership: encode() LENDS the bitstream (a span into encoder-owned memory) until the next
+// encode() call or destruction (design.md "A frame's way" step 3). The frame passed in is
+// borrowed for the call only.
+// Thread: one thread at a time (the session's video thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "lightwell/capture/frame_source.hpp"
+
+namespace lightwell::encode {
+
+enum class Codec : std::uint8_t { h264, hevc, av1 };
+// Colour description written into the VUI / sequence header (video.md §10.2; the client's
+// x-nv-video[0].encoderCscMode): matrix/primaries/transfer of the space, and the range flag.
+enum class ColorSpace : std::uint8_t { rec601, rec709, rec2020 };
+
+struct EncoderConfig {
+  Codec codec = Codec::h264;
+  std::uint32_t width_px = 1280;
+  std::uint32_t height_px = 720;
+  std::uint32_t frame_rate_x100 = 6000;  // 5994 for NTSC-style rates
+  std::uint32_t bitrate_kbps = 10000;    // CBR target; VBV = one frame at this rate
+  std::uint32_t slices_per_frame = 1;    // x-nv-video[0].videoEncoderSlicesPerFrame (≥ 1)
+  std::uint32_t max_reference_frames = 1;  // 0 = encoder's choice (client supports any count)
+  ColorSpace color_space = ColorSpace::rec709;
+  bool full_range = false;
+  bool ten_bit = false;        // only where the backend reports it
+  std::uint32_t threads = 0;   // 0 = backend default
+};
+
+struct EncodedFrame {
+  std::span<const std::uint8_t> bitstream;  // lent (see above); Annex B for H.264/HEVC
+  bool idr = false;  // starts with the parameter sets (video.md §10.2)
+  // The source frame this came from (same frame in, same frame out: no B-frames, no lookahead).
+  std::uint64_t source_sequence = 0;
+};
+
+enum class EncodeStatus : std::uint8_t { ok, error };
+
+struct EncodeResult {
+  EncodeStatus status = EncodeStatus::ok;
+  EncodedFrame frame;
+  std::string error;  // set when status == error (not on the per-frame happy path)
+};
+
+class VideoEncoder {
+ public:
+  virtual ~VideoEncoder() = default;
+  // Encodes one frame, synchronously: one frame in, one access unit out. force_idr makes
+  // this frame an IDR (the first frame always is). The frame's size must match the config.
+  virtual EncodeResult encode(const capture::Frame& frame, bool force_idr) = 0;
+  // True if invalidate_references() can avoid an IDR (RFI, video.md §8). x264: false.
+  virtual bool can_invalidate_references() const noexcept = 0;
+  // Asks the encoder to stop referencing frames first..last (source sequence numbers). Returns
+  // false when it cannot; the caller then forces an IDR instead.
+  virtual bool invalidate_references(std::uint64_t first_sequence, std::uint64_t last_sequence) = 0;
+  // New CBR target (client bitrate changes); false if the backend cannot change it live.
+  virtual bool set_bitrate_kbps(std::uint32_t bitrate_kbps) = 0;
+  virtual std::string_view name() const noexcept = 0;  // "x264"
+};
+
+// libx264 (software H.264): zerolatency tuning, no B-frames, infinite GOP (IDR on request),
+// SPS/PPS repeated in every IDR, no AUD/SEI between the parameter sets and the first slice,
+// VUI colour description + bitstream restriction per video.md §10.2, CBR with a one-frame VBV,
+// config.slices_per_frame slices. Accepts i420 frames (nv12 too). Throws std::runtime_error
+// with a clear message if x264 refuses the configuration.
+std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config);
+
+}  // namespace lightwell::encode

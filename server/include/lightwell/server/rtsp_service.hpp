@@ -1,0 +1,68 @@
+// The host side of the RTSP handshake (shared/protocol/rtsp.md §2–§6) on top of
+// net::RtspServer: decrypts (rtspenc) or parses (plaintext) one request, answers OPTIONS,
+// DESCRIBE, SETUP ×3, ANNOUNCE, PLAY, and serialises (and seals) the reply.
+//
+// Policy:
+//  - Connections bind to the single pending launch session (StreamSessions::current()); with
+//    none, every request gets 503-free silence: the connection is closed without a reply
+//    (Sunshine does the same, rtsp.md §1).
+//  - A session launched with corever ≥ 1 got an rtspenc:// URL: plaintext requests are refused
+//    with 400 (rtsp.md §3). Encrypted frames for a session without encryption → 400 too.
+//  - DESCRIBE is built from the HostCapabilities (the encode probe) with build_describe_sdp.
+//  - SETUP answers the session's ping payload and connect data, and the configured ports.
+//  - ANNOUNCE: parse_announce_sdp + check_announce + the host's limits (VideoOptions) →
+//    the StreamStarter; its verdict becomes the reply (200 / 400 / 403 / 500).
+//  - Every refusal is logged with the session id and the reason; no secret is logged.
+//
+// Thread: io thread only (net::RtspServer calls handle() there).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lightwell/net/rtsp_server.hpp"
+#include "lightwell/proto/sdp_describe.hpp"
+#include "lightwell/proto/stream_params.hpp"
+#include "lightwell/server/config.hpp"
+#include "lightwell/server/log.hpp"
+#include "lightwell/server/stream_sessions.hpp"
+
+namespace lightwell::server {
+
+struct AnnounceContext {
+  std::string host_header;  // decides stereo high quality (rtsp.md §2, proto::audio_high_quality)
+  boost::asio::ip::address peer_address;
+  boost::asio::ip::address local_address;
+};
+
+// Starts the media session for an accepted ANNOUNCE. Returns the RTSP status to answer:
+// 200, or 500 when the session could not start (rtsp.md §4.4 "Failure to start").
+using StreamStarter =
+    std::function<int(const StreamSession&, const proto::StreamParams&, const AnnounceContext&)>;
+
+class RtspService {
+ public:
+  RtspService(StreamSessions& sessions, proto::HostCapabilities caps, Ports ports, VideoOptions limits,
+              StreamStarter starter, Log log);
+
+  // net::RtspServer handlers.
+  std::vector<std::uint8_t> handle(const net::RtspMessage& message);
+  std::vector<std::uint8_t> handle_framing_error(const net::RtspMessage& partial, const net::RtspFramingError& error);
+
+ private:
+  struct Exchange;
+  StreamSessions& sessions_;
+  proto::HostCapabilities caps_;
+  Ports ports_;
+  VideoOptions limits_;
+  StreamStarter starter_;
+  Log log_;
+  // Host reply sequence for encrypted RTSP, per launch session (rtsp.md §3: incremented before
+  // each reply, starting at 1).
+  std::uint32_t reply_sequence_session_ = 0;
+  std::uint32_t reply_sequence_ = 0;
+};
+
+}  // namespace lightwell::server

@@ -1,0 +1,76 @@
+// libavcodec H.264 decoding for tests (video_decoder.hpp).
+#include "video_decoder.hpp"
+
+#include <stdexcept>
+#include <vector>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+}
+
+namespace lightwell::test {
+
+struct H264Decoder::Impl {
+  AVCodecContext* ctx = nullptr;
+  AVPacket* packet = nullptr;
+  AVFrame* frame = nullptr;
+  std::vector<std::uint8_t> padded;  // AV_INPUT_BUFFER_PADDING_SIZE zero bytes after the data
+
+  ~Impl() {
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    avcodec_free_context(&ctx);
+  }
+};
+
+H264Decoder::H264Decoder() : impl_(std::make_unique<Impl>()) {
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+  if (codec == nullptr) throw std::runtime_error("libavcodec has no H.264 decoder");
+  impl_->ctx = avcodec_alloc_context3(codec);
+  impl_->packet = av_packet_alloc();
+  impl_->frame = av_frame_alloc();
+  if (impl_->ctx == nullptr || impl_->packet == nullptr || impl_->frame == nullptr) {
+    throw std::runtime_error("libavcodec allocation failed");
+  }
+  // One picture out per access unit: no frame threading, no reordering delay.
+  impl_->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  impl_->ctx->thread_count = 1;
+  if (avcodec_open2(impl_->ctx, codec, nullptr) < 0) throw std::runtime_error("cannot open the H.264 decoder");
+}
+
+H264Decoder::~H264Decoder() = default;
+
+bool H264Decoder::decode(std::span<const std::uint8_t> access_unit, DecodedPicture& out) {
+  Impl& d = *impl_;
+  d.padded.assign(access_unit.begin(), access_unit.end());
+  d.padded.resize(access_unit.size() + AV_INPUT_BUFFER_PADDING_SIZE, 0);
+  d.packet->data = d.padded.data();
+  d.packet->size = static_cast<int>(access_unit.size());
+  int rc = avcodec_send_packet(d.ctx, d.packet);
+  if (rc < 0) {
+    error_ = "avcodec_send_packet failed (" + std::to_string(rc) + ")";
+    return false;
+  }
+  rc = avcodec_receive_frame(d.ctx, d.frame);
+  if (rc < 0) {
+    error_ = "no picture for this access unit (" + std::to_string(rc) + ")";
+    return false;
+  }
+  if (d.frame->format != AV_PIX_FMT_YUV420P && d.frame->format != AV_PIX_FMT_YUVJ420P) {
+    error_ = "unexpected pixel format " + std::to_string(d.frame->format);
+    return false;
+  }
+  out.width_px = d.frame->width;
+  out.height_px = d.frame->height;
+  for (int i = 0; i < 3; ++i) {
+    out.planes[i] = d.frame->data[i];
+    out.strides[i] = static_cast<std::size_t>(d.frame->linesize[i]);
+  }
+  out.key_frame = d.frame->key_frame != 0;  // FFmpeg 5.1 (bookworm): the field, not the flag
+  error_.clear();
+  return true;
+}
+
+}  // namespace lightwell::test

@@ -1,0 +1,43 @@
+// Test-only H.264 decoder (libavcodec, Debian libavcodec-dev) so tests can prove what the
+// server sends decodes into the pictures it should (issue 4 "decode with libavcodec").
+// Ownership: the decoded picture's planes are lent until the next decode() call.
+// Thread: one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace lightwell::test {
+
+struct DecodedPicture {
+  int width_px = 0;
+  int height_px = 0;
+  const std::uint8_t* planes[3] = {nullptr, nullptr, nullptr};  // Y, U, V (yuv420p)
+  std::size_t strides[3] = {0, 0, 0};
+  bool key_frame = false;
+};
+
+class H264Decoder {
+ public:
+  H264Decoder();  // throws std::runtime_error if libavcodec has no H.264 decoder
+  ~H264Decoder();
+  H264Decoder(const H264Decoder&) = delete;
+  H264Decoder& operator=(const H264Decoder&) = delete;
+
+  // Decodes one access unit (Annex B, trailing zero padding allowed). Low-delay: one picture
+  // out per access unit. Returns false (and sets error()) if the decoder rejected it or
+  // produced no picture.
+  bool decode(std::span<const std::uint8_t> access_unit, DecodedPicture& out);
+  const std::string& error() const noexcept { return error_; }
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  std::string error_;
+};
+
+}  // namespace lightwell::test
