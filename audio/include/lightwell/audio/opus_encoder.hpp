@@ -5,6 +5,8 @@
 // API with 1 stream, 1 coupled, mapping {0, 1}.
 //
 // Ownership: encode() writes into the caller's buffer. Thread: one thread at a time.
+// (Packet durations: the client negotiates 5 or 10 ms; 2.5 ms cannot be expressed in the
+// integer SDP attribute, audio_packetizer.hpp.)
 #pragma once
 
 #include <array>
@@ -28,25 +30,23 @@ struct OpusConfig {
 // audio.md §2.5: stereo 96/512 kbps, 5.1 256/1536, 7.1 450/2048 (normal/high quality).
 std::uint32_t opus_bitrate_bps(std::uint32_t channels, bool high_quality) noexcept;
 
-class OpusStreamEncoder {
+// Encoder interface (the media session takes a factory, so tests can use a fake).
+class AudioEncoder {
  public:
-  // Throws std::invalid_argument (bad layout) or std::runtime_error (libopus refused).
-  explicit OpusStreamEncoder(const OpusConfig& config);
-  ~OpusStreamEncoder();
-  OpusStreamEncoder(const OpusStreamEncoder&) = delete;
-  OpusStreamEncoder& operator=(const OpusStreamEncoder&) = delete;
-
-  // Samples per channel in one frame (240 for 5 ms).
-  std::size_t frame_samples() const noexcept;
-  // pcm: frame_samples() × channels interleaved floats. Writes one Opus packet into out and
-  // returns its size (> 0), or a negative libopus error code.
-  int encode(std::span<const float> pcm, std::span<std::uint8_t> out) noexcept;
-  const OpusConfig& config() const noexcept { return config_; }
-
- private:
-  OpusConfig config_;
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual ~AudioEncoder() = default;
+  // Samples per channel in one frame (240 for 5 ms at 48 kHz).
+  virtual std::size_t frame_samples() const noexcept = 0;
+  virtual std::uint32_t channels() const noexcept = 0;
+  // pcm: frame_samples() × channels interleaved floats. Writes one packet into out and returns
+  // its size (> 0), or a negative libopus error code. CBR: every packet of a session has the
+  // same size (bitrate_bps × packet_duration_ms / 8000 bytes).
+  virtual int encode(std::span<const float> pcm, std::span<std::uint8_t> out) noexcept = 0;
 };
+
+// libopus multistream encoder (opus_multistream_encoder_create with the layout above, CBR,
+// OPUS_APPLICATION_RESTRICTED_LOWDELAY). Throws std::invalid_argument (bad layout: channels
+// not 2/6/8, streams/coupled/mapping inconsistent, duration not 5/10/20/40/60) or
+// std::runtime_error (libopus refused).
+std::unique_ptr<AudioEncoder> make_opus_encoder(const OpusConfig& config);
 
 }  // namespace lightwell::audio

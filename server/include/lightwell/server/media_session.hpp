@@ -33,6 +33,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "lightwell/audio/audio_source.hpp"
+#include "lightwell/audio/opus_encoder.hpp"
 #include "lightwell/capture/frame_source.hpp"
 #include "lightwell/encode/video_encoder.hpp"
 #include "lightwell/proto/stream_params.hpp"
@@ -45,6 +46,7 @@ struct MediaBackends {
   std::function<std::unique_ptr<capture::FrameSource>(std::uint32_t width_px, std::uint32_t height_px)> frame_source;
   std::function<std::unique_ptr<encode::VideoEncoder>(const encode::EncoderConfig&)> video_encoder;
   std::function<std::unique_ptr<audio::AudioSource>(std::uint32_t channels)> audio_source;
+  std::function<std::unique_ptr<audio::AudioEncoder>(const audio::OpusConfig&)> audio_encoder;
 };
 
 struct MediaSessionConfig {
