@@ -1,6 +1,7 @@
 // `lightwell serve`: staged start-up (config → state → encoder probe → services → control
 // socket → HTTP/HTTPS listeners → signals), one io thread, and the reverse teardown when
-// SIGINT/SIGTERM arrives. Later issues add RTSP and mDNS to the same io_context.
+// SIGINT/SIGTERM arrives. Streaming: RTSP and the media sockets on the same io_context, the
+// ENet control host and each session's media threads on their own (stream_controller.hpp).
 #include <unistd.h>
 
 #include <csignal>
@@ -14,13 +15,18 @@
 #include "commands.hpp"
 #include "lightwell/encode/probe.hpp"
 #include "lightwell/net/http_server.hpp"
+#include "lightwell/net/rtsp_server.hpp"
+#include "lightwell/net/udp_media.hpp"
 #include "lightwell/proto/nvhttp_xml.hpp"
 #include "lightwell/server/app_runner.hpp"
+#include "lightwell/server/control_service.hpp"
 #include "lightwell/server/control_socket.hpp"
 #include "lightwell/server/mdns.hpp"
 #include "lightwell/server/host_caps.hpp"
 #include "lightwell/server/nvhttp_service.hpp"
 #include "lightwell/server/pairing_service.hpp"
+#include "lightwell/server/rtsp_service.hpp"
+#include "lightwell/server/stream_controller.hpp"
 #include "lightwell/server/startup_error.hpp"
 #include "lightwell/server/state_paths.hpp"
 #include "lightwell/server/state_store.hpp"
@@ -79,17 +85,12 @@ std::unique_ptr<AppController> make_app_controller(boost::asio::io_context& io, 
 // One listener per address. No bind_addresses: "::" (all interfaces, IPv6 and, where the
 // kernel makes it dual-stack as Linux does by default, IPv4 too); if that socket turns out to
 // be IPv6-only (net.ipv6.bindv6only=1) "0.0.0.0" is added, and without IPv6 "0.0.0.0" alone.
-std::vector<std::unique_ptr<net::HttpServer>> listen_on(boost::asio::io_context& io, const NetworkOptions& network,
-                                                        std::uint16_t port, const std::optional<net::TlsIdentity>& tls,
-                                                        const net::HttpHandler& handler, const Log& log,
-                                                        const char* what) {
-  std::vector<std::unique_ptr<net::HttpServer>> servers;
-  auto bind = [&](const std::string& address) {
-    net::HttpServerOptions options;
-    options.bind_address = address;
-    options.port = port;
-    servers.push_back(std::make_unique<net::HttpServer>(io, options, tls, handler));
-  };
+// make(address) binds one listener (throwing std::system_error when it cannot).
+template <class Listener, class Make>
+std::vector<std::unique_ptr<Listener>> listen_on(const NetworkOptions& network, std::uint16_t port, const Make& make,
+                                                 const Log& log, const char* what) {
+  std::vector<std::unique_ptr<Listener>> servers;
+  auto bind = [&](const std::string& address) { servers.push_back(make(address)); };
   auto refuse = [&](const std::system_error& e) {
     return StartupError(fmt::format("{}: {}", what, e.what()),
                         fmt::format("another program (a second lightwell, Sunshine, ...) may use TCP port {}; stop it "
@@ -118,6 +119,50 @@ std::vector<std::unique_ptr<net::HttpServer>> listen_on(boost::asio::io_context&
     throw refuse(e);
   }
   return servers;
+}
+
+std::vector<std::unique_ptr<net::HttpServer>> http_listeners(boost::asio::io_context& io, const NetworkOptions& network,
+                                                             std::uint16_t port,
+                                                             const std::optional<net::TlsIdentity>& tls,
+                                                             const net::HttpHandler& handler, const Log& log,
+                                                             const char* what) {
+  return listen_on<net::HttpServer>(
+      network, port,
+      [&](const std::string& address) {
+        net::HttpServerOptions options;
+        options.bind_address = address;
+        options.port = port;
+        return std::make_unique<net::HttpServer>(io, options, tls, handler);
+      },
+      log, what);
+}
+
+// The media sockets and the ENet host are one socket each (the client pings the port it
+// receives from): the first configured address, or the dual-stack "::" (ENet: IPv4 only,
+// see enet_host.hpp, so "0.0.0.0" or the first IPv4 address).
+std::string media_bind_address(const NetworkOptions& network) {
+  return network.bind_addresses.empty() ? std::string("::") : network.bind_addresses.front();
+}
+
+std::string enet_bind_address(const NetworkOptions& network) {
+  for (const auto& address : network.bind_addresses) {
+    boost::system::error_code ec;
+    const auto a = boost::asio::ip::make_address(address, ec);
+    if (!ec && a.is_v4()) return address;
+  }
+  return "0.0.0.0";
+}
+
+template <class Make>
+auto bind_or_explain(const Make& make, const char* what, std::uint16_t port) {
+  try {
+    return make();
+  } catch (const std::system_error& e) {
+    throw StartupError(fmt::format("{}: {}", what, e.what()),
+                       fmt::format("another program (a second lightwell, Sunshine, ...) may use UDP port {}; stop it "
+                                   "or choose another [server] base_port",
+                                   port));
+  }
 }
 
 }  // namespace
@@ -153,6 +198,70 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   const std::unique_ptr<AppController> app_controller = make_app_controller(io, setup, hub.get("apps"));
   NvhttpService nvhttp(identity.uniqueid, all_apps(setup.config.apps), NvhttpOptions{name, ports, caps}, clients,
                        pairing, sessions, *app_controller, hub.get("nvhttp"));
+
+  // Streaming (issue 4): the ENet control host (its own thread), the stream lifecycle, the two
+  // media sockets (pings in on this io thread, media out from the session's threads) and RTSP.
+  net::EnetHostOptions enet_options;
+  enet_options.bind_address = enet_bind_address(setup.config.network);
+  enet_options.port = ports.control;
+  ControlService control_stream = bind_or_explain(
+      [&] { return ControlService(enet_options, hub.get("control-stream")); }, "control stream (ENet)", ports.control);
+
+  StreamControllerOptions stream_options;
+  stream_options.video = setup.config.video;
+  StreamController streams(io, *app_controller, control_stream, software_media_backends(), stream_options,
+                           hub.get("stream"));
+  sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
+  auto media_socket = [&](std::uint16_t port, bool video) {
+    net::UdpDatagramHandler handler = [&streams, video](std::span<const std::uint8_t> datagram,
+                                                        const boost::asio::ip::udp::endpoint& from) {
+      if (video) {
+        streams.on_video_datagram(datagram, from);
+      } else {
+        streams.on_audio_datagram(datagram, from);
+      }
+    };
+    auto make = [&](const std::string& address) {
+      net::UdpPingSocketOptions options;
+      options.bind_address = address;
+      options.port = port;
+      return std::make_unique<net::UdpPingSocket>(io, options, handler);
+    };
+    const char* what = video ? "video socket" : "audio socket";
+    return bind_or_explain(
+        [&] {
+          if (!setup.config.network.bind_addresses.empty()) return make(media_bind_address(setup.config.network));
+          try {
+            return make("::");
+          } catch (const std::system_error& e) {
+            log.info("{}: no IPv6 ({}); IPv4 only", what, e.code().message());
+            return make("0.0.0.0");
+          }
+        },
+        what, port);
+  };
+  auto video_socket = media_socket(ports.video, true);
+  auto audio_socket = media_socket(ports.audio, false);
+  streams.set_media_sockets(video_socket->native_handle(), audio_socket->native_handle());
+  RtspService rtsp_service(
+      sessions, caps, ports, setup.config.video,
+      [&streams](const StreamSession& s, const proto::StreamParams& p, const AnnounceContext& c) {
+        return streams.start_stream(s, p, c);
+      },
+      hub.get("rtsp"));
+  auto rtsp = listen_on<net::RtspServer>(
+      setup.config.network, ports.rtsp,
+      [&](const std::string& address) {
+        net::RtspServerOptions options;
+        options.bind_address = address;
+        options.port = ports.rtsp;
+        return std::make_unique<net::RtspServer>(
+            io, options, [&rtsp_service](const net::RtspMessage& m) { return rtsp_service.handle(m); },
+            [&rtsp_service](const net::RtspMessage& m, const net::RtspFramingError& e) {
+              return rtsp_service.handle_framing_error(m, e);
+            });
+      },
+      log, "RTSP");
 
   // Installed before "ready" is logged, so a signal sent after that line always lands here.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -197,11 +306,14 @@ int run_serve(const Invocation& inv, LogHub& hub) {
       }
     };
   };
-  auto http = listen_on(io, setup.config.network, ports.http, std::nullopt,
-                        guarded(&NvhttpService::handle_http, nvhttp), log, "HTTP");
-  auto https = listen_on(io, setup.config.network, ports.https,
-                         net::TlsIdentity{identity.certificate_pem, identity.private_key_pem},
-                         guarded(&NvhttpService::handle_https, nvhttp), log, "HTTPS");
+  auto http = http_listeners(io, setup.config.network, ports.http, std::nullopt,
+                             guarded(&NvhttpService::handle_http, nvhttp), log, "HTTP");
+  auto https = http_listeners(io, setup.config.network, ports.https,
+                              net::TlsIdentity{identity.certificate_pem, identity.private_key_pem},
+                              guarded(&NvhttpService::handle_https, nvhttp), log, "HTTPS");
+  video_socket->start();
+  audio_socket->start();
+  for (auto& s : rtsp) s->start();
   for (auto& s : http) s->start();
   for (auto& s : https) s->start();
   // Announced only once the listeners accept (protocol README "Discovery").
@@ -216,13 +328,20 @@ int run_serve(const Invocation& inv, LogHub& hub) {
     mdns.stop();
     for (auto& s : https) s->stop();
     for (auto& s : http) s->stop();
+    for (auto& s : rtsp) s->stop();
+    streams.stop();  // a streaming client gets the termination message before the control host goes
+    audio_socket->stop();
+    video_socket->stop();
+    control_stream.stop();
     control.stop();
     pairing.stop();  // a held phase-1 request's connection is already closed; the Responder is a no-op
     sessions.end();
     app_controller->stop();
   });
-  log.info("ready: HTTP {}/tcp, HTTPS {}/tcp, control socket {}; stop with SIGINT or SIGTERM", ports.http,
-           ports.https, control_socket_path(setup.state_dir).string());
+  log.info("ready: HTTP {}/tcp, HTTPS {}/tcp, RTSP {}/tcp, control {}/udp, video {}/udp, audio {}/udp, control "
+           "socket {}; stop with SIGINT or SIGTERM",
+           ports.http, ports.https, ports.rtsp, ports.control, ports.video, ports.audio,
+           control_socket_path(setup.state_dir).string());
   io.run();
   log.info("stopped cleanly");
   return 0;

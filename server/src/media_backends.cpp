@@ -1,0 +1,21 @@
+// The software media backends of issue 4 (stream_controller.hpp software_media_backends).
+#include "lightwell/audio/opus_encoder.hpp"
+#include "lightwell/audio/test_tone.hpp"
+#include "lightwell/capture/test_pattern.hpp"
+#include "lightwell/encode/video_encoder.hpp"
+#include "lightwell/server/stream_controller.hpp"
+
+namespace lightwell::server {
+
+MediaBackends software_media_backends() {
+  MediaBackends b;
+  b.frame_source = [](std::uint32_t width_px, std::uint32_t height_px) {
+    return capture::make_test_pattern_source(width_px, height_px);
+  };
+  b.video_encoder = [](const encode::EncoderConfig& config) { return encode::make_x264_encoder(config); };
+  b.audio_source = [](std::uint32_t channels) { return audio::make_test_tone_source(channels); };
+  b.audio_encoder = [](const audio::OpusConfig& config) { return audio::make_opus_encoder(config); };
+  return b;
+}
+
+}  // namespace lightwell::server
