@@ -1,0 +1,259 @@
+// Issue 4 black-box: the real `lightwell serve`, our test client (tests/support/stream_client),
+// the whole session over loopback — pair, launch, RTSP, ENet, pings, video and audio with FEC
+// and encryption — and what arrives is decoded and compared with the test pattern and tones.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "integration_support.hpp"
+#include "media_checks.hpp"
+#include "stream_client.hpp"
+
+namespace lightwell::test {
+namespace {
+
+struct Streaming {
+  Scenario scenario;
+  GameStreamClient* client = nullptr;
+  long long desktop = 0;
+
+  Streaming() {
+    client = &scenario.client();
+    const PairRun run = scenario.pair_via_cli(*client, "4321", "4321", "streamer");
+    REQUIRE(run.result.paired);
+    for (const auto& app : parse_applist(client->applist())) {
+      if (app.title == "Desktop") desktop = app.id;
+    }
+    REQUIRE(desktop != 0);
+  }
+
+  // /launch (or /resume) with fresh keys; returns stream client options for it.
+  StreamClientOptions start(bool resume, int corever, std::uint32_t surround_audio_info = 196610) {
+    LaunchParams launch;
+    launch.appid = desktop;
+    launch.mode = "1280x720x60";
+    launch.rikey = random_secret();
+    launch.rikeyid = 0x1234567;
+    launch.corever = corever;
+    launch.surround_audio_info = surround_audio_info;
+    const XmlReply reply = resume ? client->resume(launch) : client->launch(launch);
+    REQUIRE(reply.ok());
+    StreamClientOptions o;
+    o.host = "127.0.0.1";
+    o.rtsp_port = scenario.host().rtsp_port();
+    o.session_url = field(reply, "sessionUrl0");
+    o.rikey = launch.rikey;
+    o.rikeyid = launch.rikeyid;
+    o.width_px = 1280;
+    o.height_px = 720;
+    o.fps = 60;
+    o.bitrate_kbps = 10000;
+    return o;
+  }
+};
+
+std::string stream_failure(const Streaming& s, const StreamClient& sc) {
+  return "client transcript:\n" + sc.transcript() + "\n" + s.scenario.diagnostics();
+}
+
+bool server_log_has(Streaming& s, const std::string& text, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (s.scenario.host().log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return s.scenario.host().log().find(text) != std::string::npos;
+}
+
+void check_stream(const Streaming& s, StreamClient& sc, const std::string& describe, std::uint32_t channels,
+                  bool high_quality_audio) {
+  INFO(stream_failure(s, sc));
+  // At least 2 s of 720p60 video (120 frames) and the audio that came with it.
+  REQUIRE(sc.wait_for_frames(130, 30s) >= 130);
+  const auto frames = sc.take_video_frames();
+  const auto audio_packets = sc.take_audio_packets();
+  const StreamCounters counters = sc.counters();
+  REQUIRE(frames.size() >= 130);
+
+  // Frame indices start at 1 and are consecutive (video.md §6); the first frame is an IDR.
+  CHECK(frames.front().frame_index == 1);
+  CHECK(frames.front().frame_type == 2);
+  bool indices_consecutive = true;
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    indices_consecutive = indices_consecutive && frames[i].frame_index == frames[i - 1].frame_index + 1;
+  }
+  CHECK(indices_consecutive);
+  CHECK(std::any_of(frames.begin(), frames.end(), [](const auto& f) { return f.host_latency_100us > 0; }));
+
+  const VideoCheck video = check_video(frames, 1280, 720);
+  INFO("decode error: " << video.first_error);
+  CHECK(video.decoded == frames.size());
+  CHECK(video.numbers.size() == frames.size());
+  CHECK(consecutive(video.numbers));
+  CHECK(video.min_psnr_db >= 35.0);
+  CHECK(counters.video_frames_lost == 0);
+
+  // Audio: 5 ms packets in order, each channel carrying its own tone.
+  REQUIRE(audio_packets.size() >= 300);
+  bool sequence_consecutive = true;
+  for (std::size_t i = 1; i < audio_packets.size(); ++i) {
+    sequence_consecutive = sequence_consecutive &&
+                           audio_packets[i].sequence_number == static_cast<std::uint16_t>(audio_packets[i - 1].sequence_number + 1);
+  }
+  CHECK(sequence_consecutive);
+  const auto layout = client_opus_layout(describe, static_cast<int>(channels), high_quality_audio);
+  REQUIRE(layout);
+  const AudioCheck audio_check = check_audio(audio_packets, *layout);
+  INFO("audio: " << audio_check.error);
+  CHECK(audio_check.error.empty());
+  REQUIRE(audio_check.own_tone_margin_db.size() == channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    INFO("channel " << c);
+    CHECK(audio_check.own_tone_margin_db[c] >= 20.0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a paired client streams 720p60 H.264 and stereo audio, encrypted, recovering dropped packets with FEC",
+          "[integration][streaming]") {
+  Streaming s;
+  StreamClientOptions o = s.start(false, 1);
+  REQUIRE(o.session_url.rfind("rtspenc://", 0) == 0);
+  o.video_encryption = true;
+  o.drop_one_packet_per_fec_block = true;
+  StreamClient sc(o);
+  const HandshakeResult hs = sc.handshake();
+  INFO(stream_failure(s, sc));
+  CHECK(hs.statuses == std::vector<int>{200, 200, 200, 200, 200, 200, 200});
+  CHECK(hs.ping_payload.size() == 16);
+  CHECK(hs.video_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 9));
+  CHECK(hs.control_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 10));
+  CHECK(hs.audio_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 11));
+  sc.start_streaming();
+  check_stream(s, sc, hs.describe_body, 2, true);
+  const StreamCounters counters = sc.counters();
+  CHECK(counters.video_dropped_on_purpose > 0);
+  CHECK(counters.video_fec_recoveries > 0);
+  CHECK(counters.audio_dropped_on_purpose > 0);
+  CHECK(counters.audio_fec_recoveries > 0);
+  sc.disconnect();
+  CHECK(server_log_has(s, "client disconnected", 5s));
+}
+
+TEST_CASE("plain RTSP, clear video and 5.1 audio stream too", "[integration][streaming]") {
+  Streaming s;
+  // surroundAudioInfo = (mask << 16) | channels: 5.1 = 0x3F, 6 (http-pairing.md, audio.md §2.3).
+  StreamClientOptions o = s.start(false, 0, (0x3Fu << 16) | 6u);
+  REQUIRE(o.session_url.rfind("rtsp://", 0) == 0);
+  o.video_encryption = false;
+  o.audio_encryption = false;
+  o.audio_channels = 6;
+  o.high_quality_audio = false;
+  StreamClient sc(o);
+  const HandshakeResult hs = sc.handshake();
+  sc.start_streaming();
+  check_stream(s, sc, hs.describe_body, 6, false);
+  sc.disconnect();
+}
+
+TEST_CASE("an IDR request mid-stream produces an IDR frame", "[integration][streaming]") {
+  Streaming s;
+  StreamClient sc(s.start(false, 1));
+  sc.handshake();
+  sc.start_streaming();
+  INFO(stream_failure(s, sc));
+  REQUIRE(sc.wait_for_frames(30, 20s) >= 30);
+  auto before = sc.take_video_frames();
+  REQUIRE(!before.empty());
+  const std::uint32_t last_before = before.back().frame_index;
+  sc.request_idr();
+  REQUIRE(sc.wait_for_frames(30, 20s) >= 30);
+  const auto after = sc.take_video_frames();
+  const auto idr = std::find_if(after.begin(), after.end(), [&](const auto& f) {
+    return f.frame_index > last_before && f.frame_type == 2;
+  });
+  REQUIRE(idr != after.end());
+  // video.md §10.2: the client recognises an IDR by the SPS at the start of the frame.
+  REQUIRE(idr->bitstream.size() > 5);
+  const bool sps_first = (idr->bitstream[2] == 1 && (idr->bitstream[3] & 0x1F) == 7) ||
+                         (idr->bitstream[3] == 1 && (idr->bitstream[4] & 0x1F) == 7);
+  CHECK(sps_first);
+  // The rest of the stream after the first IDR is P frames (IDR only on request).
+  CHECK(std::count_if(before.begin(), before.end(), [](const auto& f) { return f.frame_type == 2; }) == 1);
+  sc.disconnect();
+}
+
+TEST_CASE("after a disconnect the app keeps running and /resume streams again", "[integration][streaming]") {
+  Streaming s;
+  {
+    StreamClient sc(s.start(false, 1));
+    sc.handshake();
+    sc.start_streaming();
+    INFO(stream_failure(s, sc));
+    REQUIRE(sc.wait_for_frames(10, 20s) >= 10);
+    sc.disconnect();
+  }
+  REQUIRE(server_log_has(s, "client disconnected", 5s));
+  CHECK(field(s.client->serverinfo_https(), "currentgame") == std::to_string(s.desktop));
+  StreamClient again(s.start(true, 1));
+  again.handshake();
+  again.start_streaming();
+  INFO(stream_failure(s, again));
+  REQUIRE(again.wait_for_frames(10, 20s) >= 10);
+  const auto frames = again.take_video_frames();
+  CHECK(frames.front().frame_index == 1);
+  CHECK(frames.front().frame_type == 2);
+  again.disconnect();
+}
+
+TEST_CASE("a vanished client is cleaned up within 10 s and the next one streams", "[integration][streaming]") {
+  Streaming s;
+  {
+    StreamClient sc(s.start(false, 1));
+    sc.handshake();
+    sc.start_streaming();
+    INFO(stream_failure(s, sc));
+    REQUIRE(sc.wait_for_frames(10, 20s) >= 10);
+    sc.vanish();
+  }
+  const auto vanished_at = std::chrono::steady_clock::now();
+  REQUIRE(server_log_has(s, "client vanished", 12s));
+  CHECK(std::chrono::steady_clock::now() - vanished_at < 10s);
+  StreamClient next(s.start(true, 1));
+  next.handshake();
+  next.start_streaming();
+  INFO(stream_failure(s, next));
+  REQUIRE(next.wait_for_frames(10, 20s) >= 10);
+  next.disconnect();
+}
+
+TEST_CASE("/cancel and server shutdown send the graceful termination to a streaming client",
+          "[integration][streaming]") {
+  Streaming s;
+  {
+    StreamClient sc(s.start(false, 1));
+    sc.handshake();
+    sc.start_streaming();
+    INFO(stream_failure(s, sc));
+    REQUIRE(sc.wait_for_frames(5, 20s) >= 5);
+    REQUIRE(s.client->cancel().ok());
+    const auto code = sc.wait_for_termination(5s);
+    REQUIRE(code);
+    CHECK(*code == 0x80030023u);  // control.md §5 NVST_DISCONN_SERVER_TERMINATED_CLOSED
+  }
+  StreamClient sc(s.start(false, 1));
+  sc.handshake();
+  sc.start_streaming();
+  INFO(stream_failure(s, sc));
+  REQUIRE(sc.wait_for_frames(5, 20s) >= 5);
+  REQUIRE(s.scenario.host().stop(10s) == 0);
+  const auto code = sc.wait_for_termination(5s);
+  REQUIRE(code);
+  CHECK(*code == 0x80030023u);
+}
+
+}  // namespace lightwell::test
