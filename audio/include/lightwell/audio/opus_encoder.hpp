@@ -58,7 +58,7 @@ class AudioEncoder {
   virtual std::uint32_t channels() const noexcept = 0;
   // pcm: frame_samples() × channels interleaved floats. Writes one packet into out and returns
   // its size (> 0), or a negative libopus error code. CBR: every packet of a session has the
-  // same size (bitrate_bps × packet_duration_ms / 8000 bytes).
+  // same size (opus_packet_bytes(config) for the Opus encoder).
   virtual int encode(std::span<const float> pcm, std::span<std::uint8_t> out) noexcept = 0;
 };
 
@@ -68,8 +68,8 @@ class AudioEncoder {
 // streams + coupled ≠ channels; mapping not a permutation of 0…channels−1; duration not
 // 5/10/20/40/60; a bitrate whose CBR packet is below 4 bytes per stream or above 1275 bytes
 // per stream and 20 ms) or std::runtime_error (libopus refused).
-// encode() never allocates; it returns OPUS_BAD_ARG when pcm is not frame_samples() ×
-// channels() floats and OPUS_BUFFER_TOO_SMALL when out is shorter than opus_packet_bytes().
+// encode() never allocates; it returns OPUS_BAD_ARG (−1) when pcm is not frame_samples() ×
+// channels() floats and OPUS_BUFFER_TOO_SMALL (−2) when out is shorter than opus_packet_bytes().
 std::unique_ptr<AudioEncoder> make_opus_encoder(const OpusConfig& config);
 
 }  // namespace lightwell::audio
