@@ -11,13 +11,15 @@
 
 namespace lightwell::audio {
 
-// Frequency of channel c (encoder order, audio.md §2.3), in Hz: well apart so a Goertzel
-// detector separates them after Opus at the lowest bitrate, all within the band Opus keeps at
-// 48 kHz. Index ≥ 8 → 0.
+// Frequency of channel c (encoder order, audio.md §2.3), in Hz: FL 600, FR 2400, FC 1400,
+// LFE 150, BL 1000, BR 3000, SL 1800, SR 3600 — whole multiples of 50 Hz, ≥ 400 Hz apart and
+// below 4 kHz, so a Goertzel detector separates them after Opus at the lowest bitrate
+// (docs/audio-pipeline.md §2 has the measurements). Index ≥ 8 → 0.
 double test_tone_frequency_hz(std::uint32_t channel) noexcept;
 inline constexpr float kTestToneAmplitude = 0.25f;
 
-// channels: 1…8. Throws std::invalid_argument otherwise.
+// channels: 1…8. Throws std::invalid_argument otherwise. read() never blocks and returns ok;
+// a buffer that is not whole frames is zero-filled and answered `error` (nothing consumed).
 std::unique_ptr<AudioSource> make_test_tone_source(std::uint32_t channels);
 
 }  // namespace lightwell::audio
