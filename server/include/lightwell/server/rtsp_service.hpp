@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "lightwell/net/rtsp_server.hpp"
+#include "lightwell/proto/rtsp.hpp"
 #include "lightwell/proto/sdp_describe.hpp"
 #include "lightwell/proto/stream_params.hpp"
 #include "lightwell/server/config.hpp"
@@ -52,7 +53,25 @@ class RtspService {
   std::vector<std::uint8_t> handle_framing_error(const net::RtspMessage& partial, const net::RtspFramingError& error);
 
  private:
-  struct Exchange;
+  // One request being answered (rtsp_service.cpp / rtsp_service_requests.cpp).
+  struct Exchange {
+    StreamSession session;  // a copy: the starter may replace or end the pending session
+    const net::RtspMessage& message;
+    Log log;                // log_ tagged with the session id
+    std::string peer;       // "address:port" for log lines
+  };
+
+  // Serialises the reply; seals it with the session's rikey and the next host sequence number
+  // when `seal` (rtsp.md §3). Empty (close without reply) if that fails, which is logged.
+  std::vector<std::uint8_t> respond(const Exchange& ex, const proto::RtspResponse& reply, bool seal);
+  // The answer to one well-formed request (rtsp.md §4).
+  proto::RtspResponse dispatch(const Exchange& ex, const proto::RtspRequest& request);
+  proto::RtspResponse describe(const Exchange& ex, const proto::RtspRequest& request);
+  proto::RtspResponse setup(const Exchange& ex, const proto::RtspRequest& request);
+  proto::RtspResponse announce(const Exchange& ex, const proto::RtspRequest& request);
+  // Starts a new reply sequence when the pending session changed (a new /launch or /resume).
+  void sync_reply_sequence(std::uint32_t session_id) noexcept;
+
   StreamSessions& sessions_;
   proto::HostCapabilities caps_;
   Ports ports_;
