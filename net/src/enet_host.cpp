@@ -147,6 +147,12 @@ struct EnetHost::Impl {
     host = nullptr;
   }
 
+  // At least 4 ping intervals (libenet pings a quiet peer every 500 ms), so "silent for half
+  // the timeout" cannot happen to a live peer and tells a timeout from a graceful DISCONNECT.
+  enet_uint32 peer_timeout_ms() const {
+    return static_cast<enet_uint32>(std::clamp<long long>(options.peer_timeout.count(), 2000, 0xFFFFFFFF));
+  }
+
   bool any_outgoing() const {
     return std::any_of(peers.begin(), peers.end(), [](const auto& p) {
       return p.second.peer->state != ENET_PEER_STATE_DISCONNECTED && has_outgoing_reliable(p.second.peer);
@@ -204,7 +210,7 @@ struct EnetHost::Impl {
     ENetPeer* peer = event.peer;
     const EnetPeerId id = next_id++;
     peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-    const auto timeout = static_cast<enet_uint32>(std::clamp<long long>(options.peer_timeout.count(), 1, 0xFFFFFFFF));
+    const auto timeout = peer_timeout_ms();
     // Limit 2 as the client does: give up after `timeout` without ACKs, not after 32 RTOs.
     enet_peer_timeout(peer, 2, timeout, timeout);
     peers[id] = PeerEntry{peer, enet_time_get()};
@@ -239,7 +245,7 @@ struct EnetHost::Impl {
     // A timeout needs unacknowledged data for peer_timeout; a live peer is heard from at
     // least every ping interval (500 ms), so silence of half the timeout means a timeout.
     const enet_uint32 silent_ms = enet_time_get() - it->second.last_receive_ms;  // modular: wraps safely
-    const bool timed_out = silent_ms >= static_cast<enet_uint32>(options.peer_timeout.count() / 2);
+    const bool timed_out = silent_ms >= peer_timeout_ms() / 2;
     peers.erase(it);
     if (events.on_disconnect) events.on_disconnect(id, timed_out);
   }

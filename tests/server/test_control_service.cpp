@@ -196,6 +196,25 @@ Bytes le32(std::uint32_t v) {
           static_cast<std::uint8_t>(v >> 24)};
 }
 
+// RFI 0x0301 plaintext (control.md §4): u32 LE first, u32 reserved, u32 LE last, 3 x u32 reserved.
+Bytes rfi_plaintext(std::uint32_t first, std::uint32_t last) {
+  Bytes rfi = {0x01, 0x03, 24, 0};
+  for (std::uint32_t v : {first, 0u, last, 0u, 0u, 0u}) {
+    const auto b = le32(v);
+    rfi.insert(rfi.end(), b.begin(), b.end());
+  }
+  return rfi;
+}
+
+// Everything sent before on `channel` (reliable, so in order) has been handled once an RFI
+// sealed with `seq` behind it reaches its hook.
+void sync(TestClient& client, Hooks& hooks, std::uint32_t seq, std::uint8_t channel = 0) {
+  auto sealer = proto::crypto::ControlSealer::create(captured_key(), proto::ControlDirection::client_to_host, seq).value();
+  const auto before = hooks.read([](const Hooks& h) { return h.rfi.size(); });
+  client.send(seal(sealer, rfi_plaintext(seq, seq)), channel);
+  REQUIRE(client.pump_until([&] { return hooks.read([](const Hooks& h) { return h.rfi.size(); }) > before; }));
+}
+
 }  // namespace
 
 TEST_CASE("ControlService: the client's captured IDR request (start A) fires on_idr_request", "[control]") {
@@ -215,7 +234,7 @@ TEST_CASE("ControlService: the client's captured IDR request (start A) fires on_
   client.send(captured("[client_to_host seq=0]").hex("wire"), 0);
   client.send(captured("[client_to_host seq=1]").hex("wire"), 0);
   REQUIRE(client.pump_until([&] { return hooks.read([](const Hooks& h) { return h.idr; }) == 1; }));
-  client.pump_for(100ms);
+  sync(client, hooks, 2);
   CHECK(*f.service.last_activity(1) >= *connected_at);
   CHECK(f.service.connected(1));
   const auto log = f.stop_and_log();
@@ -238,13 +257,7 @@ TEST_CASE("ControlService: every client message reaches its hook with its values
   client.send(seal(sealer, captured_value("periodic_ping_plaintext")), 0);
   const Bytes mouse = captured_value("input_mouse_rel_1_plaintext");
   client.send(seal(sealer, mouse), 3, ENET_PACKET_FLAG_UNSEQUENCED);
-  // RFI 0x0301 (control.md §4): u32 LE first, u32 reserved, u32 LE last, 3 x u32 reserved.
-  Bytes rfi = {0x01, 0x03, 24, 0};
-  for (std::uint32_t v : {100u, 0u, 105u, 0u, 0u, 0u}) {
-    const auto b = le32(v);
-    rfi.insert(rfi.end(), b.begin(), b.end());
-  }
-  client.send(seal(sealer, rfi), 1);
+  client.send(seal(sealer, rfi_plaintext(100, 105)), 1);
   // FEC status 0x5502 (video.md §7): 21 bytes, all big-endian.
   const Bytes fec = {0x02, 0x55, 21, 0,
                      0x00, 0x00, 0x01, 0x02,  // frame 258
@@ -281,7 +294,7 @@ TEST_CASE("ControlService: every client message reaches its hook with its values
   client.send(seal(sealer, captured_value("periodic_ping_plaintext")), 0);
   REQUIRE(client.pump_until([&] { return *f.service.last_activity(1) > before; }));
   // An unknown type and a malformed-but-authentic message are ignored, the stream stays up.
-  client.send(seal(sealer, Bytes{0x04, 0x02, 2, 0, 0xAA, 0xBB}), 0);  // 0x0204 frame stats
+  client.send(seal(sealer, Bytes{0x04, 0x02, 2, 0, 0xAA, 0xBB}), 1);  // 0x0204 frame stats
   client.send(seal(sealer, Bytes{0x02, 0x03, 1, 0, 0x00}), 1);        // IDR with 1-byte payload
   client.send(seal(sealer, captured("[client_to_host seq=0]").hex("plaintext")), 1);
   REQUIRE(client.pump_until([&] { return hooks.read([](const Hooks& h) { return h.idr; }) == 2; }));
@@ -387,13 +400,13 @@ TEST_CASE("ControlService: replays and malformed envelopes are dropped, the stre
 
   const Bytes start_a = captured("[client_to_host seq=0]").hex("wire");
   client.send(start_a);
-  client.send(start_a, 1);  // the same seq again
+  client.send(start_a);  // the same seq again
   Bytes runt = start_a;
   runt.resize(20);
   runt[2] = 16;  // length 16 < 24: the client's "runt" rule (control.md §3)
   client.send(runt);
   client.send(captured("[client_to_host seq=1]").hex("wire"));
-  client.pump_for(300ms);
+  sync(client, hooks, 2);  // all of the above handled (one reliable channel)
   CHECK(hooks.read([](const Hooks& h) { return h.idr; }) == 1);
   CHECK(f.service.connected(1));
   const auto log = f.stop_and_log();

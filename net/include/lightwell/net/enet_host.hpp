@@ -59,7 +59,8 @@ struct EnetHostOptions {
   std::size_t max_packet_bytes = 4096;  // larger incoming packets are dropped (control.md §3)
   // A peer that ACKs nothing for this long is disconnected (on_disconnect, timed_out = true).
   // The client uses 10 s on its side (enet_peer_timeout(peer, 2, 10000, 10000), control.md
-  // §2); we mirror it so both ends give up at about the same time.
+  // §2); we mirror it so both ends give up at about the same time. At least 2 s (smaller
+  // values are raised): see on_disconnect's timed_out.
   std::chrono::milliseconds peer_timeout{10000};
 };
 
