@@ -156,16 +156,19 @@ struct Hooks {
 
 // Service + log capture. The log stream is read only after stop() (it is written on the
 // ENet thread).
+net::EnetHostOptions loopback_options(std::chrono::milliseconds peer_timeout = 10s) {
+  net::EnetHostOptions o;
+  o.bind_address = "127.0.0.1";
+  o.port = 0;
+  o.peer_timeout = peer_timeout;
+  return o;
+}
+
 struct Fixture {
+  explicit Fixture(std::chrono::milliseconds peer_timeout = 10s) : service(loopback_options(peer_timeout), hub.get("control")) {}
   std::ostringstream log_lines;
   LogHub hub = LogHub::to_stream(log_lines, LogLevel::debug);
-  ControlService service{[] {
-                           net::EnetHostOptions o;
-                           o.bind_address = "127.0.0.1";
-                           o.port = 0;
-                           return o;
-                         }(),
-                         hub.get("control")};
+  ControlService service;
 
   void expect(std::uint32_t id, std::uint32_t connect_data, const proto::crypto::Key128& key, Hooks& hooks) {
     ExpectedControlSession s;
@@ -473,4 +476,34 @@ TEST_CASE("ControlService: hooks may send; forget() drops the peer silently", "[
   CHECK_FALSE(f.service.terminate(1, proto::kTerminationGraceful));
   f.service.stop();
   CHECK(hooks.read([](const Hooks& h) { return h.disconnected.empty(); }));
+}
+
+TEST_CASE("ControlService: a vanished client times out; plaintext sessions are not expected", "[control]") {
+  Fixture f(2000ms);  // EnetHost's minimum peer timeout
+  Hooks hooks, plain_hooks;
+  f.expect(1, kConnectData, captured_key(), hooks);
+  ExpectedControlSession plain;
+  plain.session_id = 2;
+  plain.connect_data = 77;
+  plain.encrypted = false;  // useReliableUdp != 13: refused by expect()
+  plain.hooks = plain_hooks.make();
+  f.service.expect(std::move(plain));
+  {
+    TestClient refused;
+    refused.connect(f.service.port(), 77);
+    REQUIRE(refused.pump_until([&] { return refused.disconnected; }));
+  }
+  {
+    TestClient client;
+    connect_session(f, client, hooks);
+  }  // destroyed without a DISCONNECT
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (hooks.read([](const Hooks& h) { return h.disconnected.empty(); }) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  CHECK(hooks.read([](const Hooks& h) { return h.disconnected; }) == std::vector<bool>{true});
+  CHECK_FALSE(f.service.connected(1));
+  const auto log = f.stop_and_log();
+  CHECK_THAT(log, Catch::Contains("not supported"));
+  CHECK_THAT(log, Catch::Contains("timed out"));
+  CHECK(plain_hooks.read([](const Hooks& h) { return h.connected; }) == 0);
 }
