@@ -30,6 +30,7 @@ constexpr std::uint32_t kScrollPxPerFrame = 4;
 // previous frame, so a CBR encoder has to spend its bits (the motion alone is nearly free),
 // and it is small enough that dropping it all still leaves ~40 dB PSNR.
 constexpr int kGrainAmplitude = 4;
+static_assert(kWhite + kGrainAmplitude <= 255, "add_rows relies on no byte sum overflowing");
 constexpr std::uint32_t kGrainPhases = 4096;  // distinct grain-row offsets
 constexpr std::uint32_t kSquarePeriodFrames = 120;
 // The bright square: luma white, a warm chroma so the chroma planes have moving content too.
@@ -103,6 +104,21 @@ Square square_of(std::uint32_t n, std::uint32_t w, std::uint32_t h) {
   return Square{x, ((h - side) / 2) & ~1u, side};
 }
 
+// dst = a + b bytewise. No byte sum exceeds 255 (wave ≤ 231, grain ≤ 8), so eight bytes add
+// as one 64-bit integer without carries crossing bytes: 8× fewer operations than a byte loop,
+// whatever the compiler vectorises.
+void add_rows(std::uint8_t* dst, const std::uint8_t* a, const std::uint8_t* b, std::uint32_t n) {
+  std::uint32_t x = 0;
+  for (; x + 8 <= n; x += 8) {
+    std::uint64_t va, vb;
+    std::memcpy(&va, a + x, 8);
+    std::memcpy(&vb, b + x, 8);
+    const std::uint64_t sum = va + vb;
+    std::memcpy(dst + x, &sum, 8);
+  }
+  for (; x < n; ++x) dst[x] = static_cast<std::uint8_t>(a[x] + b[x]);
+}
+
 void draw(std::uint32_t n, const Tables& t, const Planes& p) {
   const std::uint32_t w = t.width, h = t.height;
   // Luma: gradient row at phase (y + 4n) plus a grain row picked by hashing (n, y).
@@ -111,8 +127,7 @@ void draw(std::uint32_t n, const Tables& t, const Planes& p) {
   for (std::uint32_t y = 0; y < h; ++y) {
     const std::uint8_t* wave = t.wave.data() + (y + scroll) % kWavePeriodPx;
     const std::uint8_t* grain = t.grain.data() + mix(frame_key + y) % kGrainPhases;
-    std::uint8_t* row = p.y + y * p.y_stride;
-    for (std::uint32_t x = 0; x < w; ++x) row[x] = static_cast<std::uint8_t>(wave[x] + grain[x]);
+    add_rows(p.y + y * p.y_stride, wave, grain, w);
   }
   // Chroma: U varies along x (one copied row), V along y (one value per row).
   const std::uint32_t cw = w / 2, ch = h / 2;

@@ -19,10 +19,6 @@ extern "C" {
 namespace lightwell::encode {
 namespace {
 
-// Measured choice (docs/video-encoding.md, bench_encode): ultrafast is the only preset that
-// encodes 1080p60 on one core of a small machine with room to spare; superfast roughly doubles
-// the cost for a small quality gain at our bitrates.
-constexpr const char* kPreset = "ultrafast";
 constexpr std::uint32_t kMaxSidePx = 8192;
 constexpr std::uint32_t kMaxBitrateKbps = 1'000'000;
 constexpr std::uint32_t kMaxFrameRateX100 = 100'000;  // 1000 fps
@@ -100,11 +96,14 @@ int vbv_buffer_kbit(std::uint32_t bitrate_kbps, std::uint32_t frame_rate_x100) {
 
 class X264Encoder final : public VideoEncoder {
  public:
-  explicit X264Encoder(const EncoderConfig& config) : config_(config) {
+  X264Encoder(const EncoderConfig& config, std::string_view preset) : config_(config) {
     validate(config);
+    const std::string preset_name(preset);
+    bool known = false;  // by name only (x264 also takes "0".."9")
+    for (const char* const* n = x264_preset_names; *n != nullptr; ++n) known = known || preset_name == *n;
     x264_param_t p;
-    if (x264_param_default_preset(&p, kPreset, "zerolatency") < 0) {
-      throw std::runtime_error(std::string("x264 does not know preset ") + kPreset + " / tune zerolatency");
+    if (!known || x264_param_default_preset(&p, preset_name.c_str(), "zerolatency") < 0) {
+      bad_config("x264 has no preset \"" + preset_name + "\"");
     }
     p.pf_log = &X264Encoder::log_callback;
     p.p_log_private = this;
@@ -328,7 +327,11 @@ class X264Encoder final : public VideoEncoder {
 }  // namespace
 
 std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config) {
-  return std::make_unique<X264Encoder>(config);
+  return std::make_unique<X264Encoder>(config, kX264DefaultPreset);
+}
+
+std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config, std::string_view preset) {
+  return std::make_unique<X264Encoder>(config, preset);
 }
 
 }  // namespace lightwell::encode

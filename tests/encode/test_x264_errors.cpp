@@ -97,3 +97,10 @@ TEST_CASE("x264 wrong frames are an error status, and the encoder carries on", "
   CHECK(r.frame.idr);
   CHECK(r.frame.source_sequence == 1);
 }
+
+TEST_CASE("x264 presets: named presets work, unknown names are refused", "[x264][errors]") {
+  CHECK(lightwell::encode::kX264DefaultPreset == "ultrafast");
+  CHECK_NOTHROW(encode::make_x264_encoder(config_for(640, 384, 4000), "superfast"));
+  CHECK_THROWS_WITH(encode::make_x264_encoder(config_for(640, 384, 4000), "warpspeed"), Contains("warpspeed"));
+  CHECK_THROWS_AS(encode::make_x264_encoder(config_for(640, 384, 4000), "3"), std::invalid_argument);
+}

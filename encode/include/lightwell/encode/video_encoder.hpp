@@ -80,4 +80,11 @@ class VideoEncoder {
 // for every setting: docs/video-encoding.md.
 std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config);
 
+// The x264 speed preset make_x264_encoder uses (chosen by measurement, docs/video-encoding.md).
+inline constexpr std::string_view kX264DefaultPreset = "ultrafast";
+// Same, with another x264 preset ("ultrafast" … "placebo"; for benchmarks and a future
+// configuration knob). Every other setting above is kept. Throws std::invalid_argument for a
+// preset name x264 does not know.
+std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config, std::string_view preset);
+
 }  // namespace lightwell::encode
