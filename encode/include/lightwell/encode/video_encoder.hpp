@@ -70,8 +70,21 @@ class VideoEncoder {
 // libx264 (software H.264): zerolatency tuning, no B-frames, infinite GOP (IDR on request),
 // SPS/PPS repeated in every IDR, no AUD/SEI between the parameter sets and the first slice,
 // VUI colour description + bitstream restriction per video.md §10.2, CBR with a one-frame VBV,
-// config.slices_per_frame slices. Accepts i420 frames (nv12 too). Throws std::runtime_error
-// with a clear message if x264 refuses the configuration.
+// config.slices_per_frame slices (exactly, unless config.threads asks for more threads than
+// slices: x264's zero-delay sliced threading writes one slice per thread). Accepts i420 frames
+// (nv12 too); any other format, a size other than the config's or a missing plane is an
+// EncodeStatus::error naming the problem. Throws std::invalid_argument naming the field for a
+// configuration it cannot honour (codec other than h264, odd size or outside 16..8192, zero
+// rate or bitrate, slices outside 1..macroblock rows, more than 16 reference frames, ten_bit),
+// std::runtime_error with x264's own message if x264 refuses to open. Details and the reasons
+// for every setting: docs/video-encoding.md.
 std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config);
+
+// The x264 speed preset make_x264_encoder uses (chosen by measurement, docs/video-encoding.md).
+inline constexpr std::string_view kX264DefaultPreset = "ultrafast";
+// Same, with another x264 preset ("ultrafast" … "placebo"; for benchmarks and a future
+// configuration knob). Every other setting above is kept. Throws std::invalid_argument for a
+// preset name x264 does not know.
+std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config, std::string_view preset);
 
 }  // namespace lightwell::encode
