@@ -202,6 +202,13 @@ void StreamController::end_stream(EndReason reason, std::optional<std::uint32_t>
   bool told = false;
   if (termination_hresult && control_.connected(active->session_id)) {
     told = control_.terminate(active->session_id, *termination_hresult);
+    if (told && !stopped_) {
+      // The session entry stays until the termination has left (forget() would drop the peer
+      // at once and could lose it); a second later it is forgotten. At shutdown,
+      // ControlService::stop() clears everything instead, and no timer delays the exit.
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::seconds(1));
+      timer->async_wait([this, timer, id = active->session_id](const boost::system::error_code&) { control_.forget(id); });
+    }
   } else {
     control_.forget(active->session_id);
   }
