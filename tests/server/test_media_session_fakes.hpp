@@ -78,7 +78,7 @@ class FakeFrameSource : public lightwell::capture::FrameSource {
 
 class FakeVideoEncoder : public lightwell::encode::VideoEncoder {
  public:
-  explicit FakeVideoEncoder(std::shared_ptr<VideoState> s) : state_(std::move(s)) {}
+  explicit FakeVideoEncoder(std::shared_ptr<VideoState> s) : state_(std::move(s)) { bitstream_.reserve(4096); }
   lightwell::encode::EncodeResult encode(const lightwell::capture::Frame& frame, bool force_idr) override {
     lightwell::encode::EncodeResult r;
     state_->encodes++;
@@ -90,7 +90,7 @@ class FakeVideoEncoder : public lightwell::encode::VideoEncoder {
     const bool idr = force_idr || first_;
     first_ = false;
     if (force_idr) state_->forced_idrs++;
-    bitstream_ = fake_bitstream(frame.sequence, idr);
+    fill_fake_bitstream(bitstream_, frame.sequence, idr);  // no allocation after the first frames
     r.frame.bitstream = bitstream_;
     r.frame.idr = idr;
     r.frame.source_sequence = frame.sequence;
@@ -145,10 +145,12 @@ class FakeAudioEncoder : public lightwell::audio::AudioEncoder {
   int encode(std::span<const float> pcm, std::span<std::uint8_t> out) noexcept override {
     if (pcm.size() != 240 * channels_) return -1;
     if (state_->fail_encode) return -3;
-    const auto packet = fake_opus_packet(static_cast<std::uint32_t>(state_->encodes++));
-    if (out.size() < packet.size()) return -2;
-    std::memcpy(out.data(), packet.data(), packet.size());
-    return static_cast<int>(packet.size());
+    if (out.size() < kFakeOpusBytes) return -2;
+    // fake_opus_packet(n), written in place (no allocation on the audio thread).
+    const auto n = static_cast<std::uint32_t>(state_->encodes++);
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    for (std::size_t i = 4; i < kFakeOpusBytes; ++i) out[i] = static_cast<std::uint8_t>(n * 7 + i);
+    return static_cast<int>(kFakeOpusBytes);
   }
 
  private:

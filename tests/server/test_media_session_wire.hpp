@@ -20,12 +20,16 @@ using Datagram = std::vector<std::uint8_t>;
 // Deterministic access unit for a source frame: Annex-B start code, a NAL header byte that
 // says IDR (0x65) or not (0x41), the sequence (LE64), then a pattern; 200..2700 bytes, so frames
 // span one to three 1008-byte payloads.
-inline Datagram fake_bitstream(std::uint64_t sequence, bool idr) {
-  Datagram out(200 + (sequence * 997) % 2500);
+inline void fill_fake_bitstream(Datagram& out, std::uint64_t sequence, bool idr) {
+  out.resize(200 + (sequence * 997) % 2500);  // within capacity after the first 2700 bytes
   out[0] = 0, out[1] = 0, out[2] = 0, out[3] = 1;
   out[4] = idr ? 0x65 : 0x41;
   for (int i = 0; i < 8; ++i) out[5 + i] = static_cast<std::uint8_t>(sequence >> (8 * i));
   for (std::size_t i = 13; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>((sequence + i) * 13);
+}
+inline Datagram fake_bitstream(std::uint64_t sequence, bool idr) {
+  Datagram out;
+  fill_fake_bitstream(out, sequence, idr);
   return out;
 }
 inline std::optional<std::pair<std::uint64_t, bool>> decode_fake_bitstream(const Datagram& b) {
