@@ -4,8 +4,11 @@
 // encoder can invalidate (video.md §8); prompt stop; one fatal report.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
+#include <string>
 
 #include "lightwell/proto/control_feedback.hpp"
 #include "lightwell/server/log.hpp"
@@ -284,3 +287,38 @@ CapturedStream capture_encrypted_stream(std::size_t video_datagrams, std::size_t
 }
 
 }  // namespace media_test
+
+TEST_CASE("MediaSession runs three named threads, gone after stop") {
+  const auto thread_names = [] {
+    std::multiset<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(entry.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      names.insert(name);
+    }
+    return names;
+  };
+  const auto before = thread_names();
+  Harness h;
+  // Each thread names itself first thing; give them a moment (bounded) to get there.
+  auto during = thread_names();
+  const auto all_named = [&] {
+    for (const char* n : {"video", "video-send", "audio"}) {
+      if (during.count(n) == before.count(n)) return false;
+    }
+    return true;
+  };
+  for (int i = 0; i < 500 && !all_named(); ++i) {
+    std::this_thread::sleep_for(10ms);
+    during = thread_names();
+  }
+  CHECK(during.count("video") == before.count("video") + 1);
+  CHECK(during.count("video-send") == before.count("video-send") + 1);
+  CHECK(during.count("audio") == before.count("audio") + 1);
+  h.session->stop();
+  const auto after = thread_names();
+  CHECK(after.count("video") == before.count("video"));
+  CHECK(after.count("video-send") == before.count("video-send"));
+  CHECK(after.count("audio") == before.count("audio"));
+}
