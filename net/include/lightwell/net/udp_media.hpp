@@ -43,10 +43,13 @@ class UdpPingSocket {
   UdpPingSocket(const UdpPingSocket&) = delete;
   UdpPingSocket& operator=(const UdpPingSocket&) = delete;
 
+  // Thread: start() and stop() on the io thread, or while the io_context is not running
+  // (Asio sockets are not thread-safe). The handler is never called after stop().
   void start();  // begins receiving (datagrams > 1500 bytes are dropped unread)
-  void stop();   // cancels receiving and closes the socket; senders must be gone
+  void stop();   // cancels receiving and closes the socket; senders must be gone. Idempotent.
   std::uint16_t port() const noexcept;
-  int native_handle() const noexcept;  // for PacedUdpSender
+  int native_handle() const noexcept;  // for PacedUdpSender; -1 after stop()
+  std::uint64_t dropped_oversized() const noexcept;  // datagrams > 1500 bytes seen
 
   struct Impl;
 
@@ -65,11 +68,21 @@ struct SendOutcome {
   int last_errno = 0;
 };
 
-// Batched, paced sender for one socket. Thread: one send thread; not thread-safe. After
-// construction it does not allocate (the mmsghdr/iovec arrays are sized for one batch).
+// Batched, paced sender for one socket. Thread: one send thread; not thread-safe (move-only,
+// so two threads cannot share one set of batch arrays). After construction it does not
+// allocate (the mmsghdr/iovec arrays are sized for one batch). The fd is borrowed: the
+// socket must outlive the sender's last send(). Sends use MSG_DONTWAIT whatever the fd's
+// mode (Asio makes it non-blocking anyway once it receives on it).
+// Destination family: an IPv4 endpoint is sent as ::ffff:a.b.c.d on an AF_INET6 (dual-stack)
+// socket, and an IPv4-mapped IPv6 endpoint as plain IPv4 on an AF_INET socket.
 class PacedUdpSender {
  public:
-  PacedUdpSender(int fd, PacingOptions options = {});
+  explicit PacedUdpSender(int fd, PacingOptions options = {});
+  ~PacedUdpSender();
+  PacedUdpSender(PacedUdpSender&&) noexcept;
+  PacedUdpSender& operator=(PacedUdpSender&&) noexcept;
+  PacedUdpSender(const PacedUdpSender&) = delete;
+  PacedUdpSender& operator=(const PacedUdpSender&) = delete;
   // Sends datagrams in order to `to`, in batches, with the batch start times spread evenly
   // over `spread` from now (sleeping between batches; spread 0 = as fast as possible). A
   // datagram the kernel refuses with EAGAIN/ENOBUFS is retried briefly, then counted dropped.
@@ -79,8 +92,9 @@ class PacedUdpSender {
  private:
   int fd_;
   PacingOptions options_;
+  int socket_family_ = 0;  // AF_INET / AF_INET6 (SO_DOMAIN at construction; 0 if unknown)
   struct Batch;
-  std::shared_ptr<Batch> batch_;
+  std::unique_ptr<Batch> batch_;
 };
 
 }  // namespace lightwell::net

@@ -1,0 +1,218 @@
+// The "video" thread (capture → encode on absolute deadlines → bounded queue) and the
+// "video-send" thread (queue → packetize/encrypt/send, paced over 80 % of the frame
+// interval). docs/media-path.md explains the design; media_session.hpp the contract.
+#include <cstring>
+#include <string>
+
+#include "lightwell/proto/control_feedback.hpp"
+#include "media_session_internal.hpp"
+
+namespace lightwell::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+
+// A frame that cannot be packetized is dropped and replaced by an IDR; if that keeps failing
+// the stream is beyond repair (e.g. IDRs too large for the client's 1023-shard blocks).
+constexpr int kMaxConsecutivePacketizeFailures = 3;
+
+// Offset of frame k from the stream's start: k × 1e11 / fps_x100 ns, exact (no accumulated
+// rounding at NTSC rates such as 5994) and without overflow for years of frames.
+nanoseconds frame_offset(std::uint64_t k, std::uint32_t fps_x100) {
+  constexpr std::uint64_t kNsPer100Frames = 100'000'000'000ULL;
+  return nanoseconds(static_cast<std::int64_t>((k / fps_x100) * kNsPer100Frames + (k % fps_x100) * kNsPer100Frames / fps_x100));
+}
+
+// The index of the last deadline at or before `now`.
+std::uint64_t frame_at(Clock::time_point t0, Clock::time_point now, std::uint32_t fps_x100, nanoseconds interval) {
+  if (now <= t0) return 0;
+  std::uint64_t k = static_cast<std::uint64_t>((now - t0) / interval);
+  while (k > 0 && t0 + frame_offset(k, fps_x100) > now) --k;
+  while (t0 + frame_offset(k + 1, fps_x100) <= now) ++k;
+  return k;
+}
+
+// 90 kHz ticks since the stream's epoch (video.md §3.1), wrapping at 32 bits.
+std::uint32_t rtp_timestamp(Clock::time_point epoch, Clock::time_point at) {
+  const std::int64_t ns = std::chrono::duration_cast<nanoseconds>(at - epoch).count();
+  const std::int64_t ticks = ns / 100'000 * 9 + (ns % 100'000) * 9 / 100'000;
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(ticks));
+}
+
+std::chrono::milliseconds capture_timeout(nanoseconds interval) {
+  return std::chrono::ceil<std::chrono::milliseconds>(interval);
+}
+
+}  // namespace
+
+void MediaSession::Impl::run_video(std::stop_token stop) {
+  name_this_thread("video");
+  if (!wait_destination(stop, true)) return;
+  const auto& p = config.params;
+  log.info("video: {}x{} at {}.{:02} fps, {} kbps, packet size {}, FEC {} %{}", p.width_px, p.height_px,
+           frame_rate_x100 / 100, frame_rate_x100 % 100, video_bitrate_kbps, p.packet_size_bytes,
+           config.fec_percentage, p.video_encrypted() ? ", encrypted" : "");
+
+  const Clock::time_point t0 = Clock::now();
+  std::uint64_t k = 0;
+  bool need_first_idr = true;  // video.md §2: the first frame sent must be an IDR
+  bool mark_after_rfi = false;
+  capture::Frame frame;
+  while (!stop.stop_requested() && !failed()) {
+    auto deadline = t0 + frame_offset(k, frame_rate_x100);
+    const auto now = Clock::now();
+    if (now - deadline > frame_interval) {
+      // More than one interval late (a stall): skip to the current slot instead of bursting
+      // the missed frames; later deadlines stay on the original grid.
+      k = frame_at(t0, now, frame_rate_x100, frame_interval);
+      deadline = t0 + frame_offset(k, frame_rate_x100);
+    }
+    if (!sleep_until(stop, deadline)) break;
+    ++k;
+
+    const auto status = frame_source->capture(frame, capture_timeout(frame_interval));
+    if (status == capture::CaptureStatus::timeout) continue;  // nothing new this interval
+    if (status == capture::CaptureStatus::reinit) {
+      // The source asks to be rebuilt (mode change, KMS plane gone); the next frame is an IDR.
+      log.info("video: capture source {} asks to be rebuilt", frame_source->name());
+      std::unique_ptr<capture::FrameSource> rebuilt;
+      try {
+        rebuilt = backends.frame_source(p.width_px, p.height_px);
+      } catch (const std::exception& e) {
+        fatal(proto::kTerminationGraceful, std::string("video capture: rebuild failed: ") + e.what());
+        break;
+      }
+      if (!rebuilt) {
+        fatal(proto::kTerminationGraceful, "video capture: rebuild failed");
+        break;
+      }
+      frame_source = std::move(rebuilt);
+      need_first_idr = true;
+      continue;
+    }
+    if (status != capture::CaptureStatus::ok) {
+      fatal(proto::kTerminationGraceful, "video capture failed (" + std::string(frame_source->name()) + ")");
+      break;
+    }
+    counters.frames_captured.fetch_add(1, std::memory_order_relaxed);
+    if (frame.captured_at == Clock::time_point{}) frame.captured_at = Clock::now();
+
+    bool force_idr = need_first_idr || idr_requested.exchange(false, std::memory_order_acq_rel);
+    if (rfi_requested.load(std::memory_order_acquire)) {
+      std::uint32_t first = 0, last = 0;
+      {
+        std::lock_guard lock(rfi_mutex);
+        first = rfi_first;
+        last = rfi_last;
+        rfi_requested.store(false, std::memory_order_relaxed);
+      }
+      // video.md §8: an encoder that can drop the lost references marks its next frame type 5;
+      // any other (x264) answers with an IDR.
+      bool invalidated = false;
+      if (!force_idr && encoder->can_invalidate_references()) {
+        const auto a = sequence_of(first), b = sequence_of(last);
+        invalidated = a && b && encoder->invalidate_references(*a, *b);
+      }
+      if (invalidated) {
+        mark_after_rfi = true;
+      } else {
+        force_idr = true;
+      }
+    }
+
+    auto result = encoder->encode(frame, force_idr);
+    if (result.status != encode::EncodeStatus::ok) {
+      fatal(proto::kTerminationFrameConversionFailed,
+            "video encoder " + std::string(encoder->name()) + " failed: " + result.error);
+      break;
+    }
+    counters.frames_encoded.fetch_add(1, std::memory_order_relaxed);
+    const auto bitstream = result.frame.bitstream;
+    if (bitstream.empty()) continue;  // nothing to send for this frame
+
+    QueuedFrame* slot = queue.try_begin_push();
+    if (slot == nullptr) {
+      // The sender is behind: never block the encoder. The client sees a frame-index-consistent
+      // stream (indices are given at send time) that continues with an IDR.
+      counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+      idr_requested.store(true, std::memory_order_release);
+      continue;
+    }
+    if (slot->bytes.size() < bitstream.size()) {
+      // Larger than any frame before in this slot: the only allocation after warm-up.
+      log.debug("video: frame of {} bytes grows a queue buffer", bitstream.size());
+      slot->bytes.resize(bitstream.size());
+    }
+    std::memcpy(slot->bytes.data(), bitstream.data(), bitstream.size());
+    slot->size = bitstream.size();
+    slot->captured_at = frame.captured_at;
+    slot->rtp_timestamp_90khz = rtp_timestamp(t0, frame.captured_at);
+    slot->source_sequence = result.frame.source_sequence;
+    if (result.frame.idr) {
+      slot->kind = media::FrameKind::idr;
+      need_first_idr = false;
+      mark_after_rfi = false;
+    } else if (mark_after_rfi) {
+      slot->kind = media::FrameKind::after_rfi;
+      mark_after_rfi = false;
+    } else {
+      slot->kind = media::FrameKind::p_frame;
+    }
+    queue.commit_push();
+  }
+  idle_until_stop(stop);
+}
+
+void MediaSession::Impl::run_send(std::stop_token stop) {
+  name_this_thread("video-send");
+  const nanoseconds spread = frame_interval * 8 / 10;  // video.md §5.7: leave room for the next frame
+  std::uint32_t next_frame_index = 1;                  // video.md §6: starts at 1, never 0
+  int consecutive_failures = 0;
+  std::uint64_t send_error_reports = 0;
+  while (QueuedFrame* f = queue.wait_pop(stop)) {
+    const auto to = destination(true);
+    if (failed() || !to) {
+      queue.finish_pop();
+      continue;
+    }
+    media::VideoFrameToSend frame;
+    frame.bitstream = std::span<const std::uint8_t>(f->bytes.data(), f->size);
+    frame.frame_index = next_frame_index;
+    frame.rtp_timestamp_90khz = f->rtp_timestamp_90khz;
+    frame.kind = f->kind;
+    frame.captured_at = f->captured_at;
+    const auto source_sequence = f->source_sequence;
+    const auto result = video_send->send(frame, *to, spread);
+    queue.finish_pop();
+
+    if (!result.packetized) {
+      // Nothing went out and the frame index was not used: the next frame (an IDR) takes it.
+      counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+      idr_requested.store(true, std::memory_order_release);
+      log.warn("video: frame of {} bytes not sent: {}", frame.bitstream.size(), result.error);
+      if (++consecutive_failures >= kMaxConsecutivePacketizeFailures) {
+        fatal(proto::kTerminationGraceful, "video packetizer keeps failing: " + result.error);
+      }
+      continue;
+    }
+    consecutive_failures = 0;
+    remember_sent(next_frame_index, source_sequence);
+    if (++next_frame_index == 0) next_frame_index = 1;
+    counters.frames_sent.fetch_add(1, std::memory_order_relaxed);
+    if (frame.kind == media::FrameKind::idr) counters.idr_frames.fetch_add(1, std::memory_order_relaxed);
+    counters.video_datagrams.fetch_add(result.outcome.sent_datagrams, std::memory_order_relaxed);
+    counters.last_latency_100us.store(result.latency_100us, std::memory_order_relaxed);
+    if (result.outcome.dropped_datagrams > 0) {
+      counters.send_errors.fetch_add(result.outcome.dropped_datagrams, std::memory_order_relaxed);
+      // Rate-limited: the first error, then every 1000th.
+      if (send_error_reports++ % 1000 == 0) {
+        log.warn("video: {} datagram(s) not sent: {}", result.outcome.dropped_datagrams,
+                 std::strerror(result.outcome.last_errno));
+      }
+    }
+  }
+}
+
+}  // namespace lightwell::server
