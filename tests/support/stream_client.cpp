@@ -310,16 +310,14 @@ void StreamClient::stop() {
 
 std::size_t StreamClient::wait_for_frames(std::size_t count, std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
-  const auto start = impl_->counters.video_frames_complete;
-  impl_->cv.wait_for(lock, timeout, [&] { return impl_->counters.video_frames_complete - start >= count; });
-  return static_cast<std::size_t>(impl_->counters.video_frames_complete - start);
+  impl_->cv.wait_for(lock, timeout, [&] { return impl_->frames.size() >= count; });
+  return impl_->frames.size();
 }
 
 std::size_t StreamClient::wait_for_audio_packets(std::size_t count, std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
-  const auto start = impl_->audio_delivered;
-  impl_->cv.wait_for(lock, timeout, [&] { return impl_->audio_delivered - start >= count; });
-  return static_cast<std::size_t>(impl_->audio_delivered - start);
+  impl_->cv.wait_for(lock, timeout, [&] { return impl_->audio.size() >= count; });
+  return impl_->audio.size();
 }
 
 bool StreamClient::wait_for_control_disconnect(std::chrono::milliseconds timeout) {

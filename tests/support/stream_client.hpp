@@ -145,9 +145,10 @@ class StreamClient {
   void vanish();
   void stop();
 
-  // Blocks until `count` more complete video frames (or the timeout); returns how many arrived.
+  // Blocks until at least `count` complete video frames are waiting to be taken (or the
+  // timeout); returns how many are waiting. take_video_frames() empties the buffer.
   std::size_t wait_for_frames(std::size_t count, std::chrono::milliseconds timeout);
-  // Same for delivered audio packets.
+  // Same for delivered audio packets (take_audio_packets()).
   std::size_t wait_for_audio_packets(std::size_t count, std::chrono::milliseconds timeout);
   // Waits until the host ends the ENet connection (DISCONNECT event); true if it did.
   bool wait_for_control_disconnect(std::chrono::milliseconds timeout);

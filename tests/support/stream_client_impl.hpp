@@ -61,7 +61,6 @@ struct StreamClient::Impl {
   std::vector<ReceivedVideoFrame> frames;
   std::vector<ReceivedAudioPacket> audio;
   StreamCounters counters;
-  std::uint64_t audio_delivered = 0;  // audio packets handed to `audio` so far
   std::deque<ControlCommand> commands;
 
   // UDP media.

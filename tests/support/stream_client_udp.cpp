@@ -174,7 +174,6 @@ void StreamClient::Impl::run_media_receiver(std::stop_token stop) {
           counters.audio_fec_recoveries = c.fec_recoveries;
           counters.audio_packets_lost = c.packets_lost;
           counters.audio_malformed = c.malformed;
-          audio_delivered += packets.size();
           for (auto& p : packets) audio.push_back(std::move(p));
         }
         cv.notify_all();
