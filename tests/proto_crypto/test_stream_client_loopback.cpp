@@ -240,6 +240,14 @@ void run_session(bool encrypted_rtsp, bool drop) {
   client.start_streaming();
   const auto video_dest = FakeHost::wait_ping(host.video_fd);
   REQUIRE(video_dest);
+  // The host may see its CONNECT event a little after the client saw its own.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(host.mutex);
+      if (host.connect_data) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
   {
     std::lock_guard lock(host.mutex);
     CHECK(host.connect_data == kConnectData);
