@@ -24,6 +24,7 @@
 #include "lightwell/proto/bytes.hpp"
 #include "lightwell/proto/fec.hpp"
 #include "lightwell/proto/result.hpp"
+#include "lightwell/proto/stream_params.hpp"
 
 namespace lightwell::proto {
 
@@ -48,7 +49,7 @@ enum class VideoFrameType : std::uint8_t { p_frame = 1, idr = 2, intra_refresh =
 // The codec does not change the layout (video.md §4.2, §10): lastPayloadLen is always written
 // exactly; the client uses it only for AV1 (and other non-Annex-B codecs) to strip the zero
 // padding of the last packet. H.264/HEVC padding reaches the decoder as legal trailing zeros.
-enum class VideoCodec : std::uint8_t { h264, hevc, av1 };
+// VideoCodec is the ANNOUNCE's bitStreamFormat type (stream_params.hpp): one type for both.
 
 struct VideoStreamParams {
   std::size_t packet_size_bytes = 1392;     // negotiated P (already reduced by 32 when encrypted)
