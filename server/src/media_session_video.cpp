@@ -99,7 +99,11 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
     counters.frames_captured.fetch_add(1, std::memory_order_relaxed);
     if (frame.captured_at == Clock::time_point{}) frame.captured_at = Clock::now();
 
-    bool force_idr = need_first_idr || idr_requested.exchange(false, std::memory_order_acq_rel);
+    // Always consume a pending request: the client's "start A" IDR request (control.md §4)
+    // usually arrives before the first frame, which is an IDR anyway; left pending it would
+    // make the second frame a needless IDR too.
+    const bool requested = idr_requested.exchange(false, std::memory_order_acq_rel);
+    bool force_idr = need_first_idr || requested;
     if (rfi_requested.load(std::memory_order_acquire)) {
       std::uint32_t first = 0, last = 0;
       {
