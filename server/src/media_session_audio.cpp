@@ -27,9 +27,11 @@ void MediaSession::Impl::run_audio(std::stop_token stop) {
            opus.coupled_streams, opus.bitrate_bps / 1000, opus.packet_duration_ms,
            config.params.audio_encrypted() ? ", encrypted" : "");
 
-  const std::chrono::milliseconds duration(opus.packet_duration_ms);
+  // Signed arithmetic throughout: `now - deadline` is negative while we are early, and an
+  // unsigned tick count would turn that into a huge "lateness" (and a send loop without sleep).
+  const std::chrono::nanoseconds duration = std::chrono::milliseconds(opus.packet_duration_ms);
   const Clock::time_point t0 = Clock::now();
-  std::uint64_t k = 0;
+  std::int64_t k = 0;
   int source_failures = 0;
   int packet_failures = 0;
   std::uint64_t send_error_reports = 0;
@@ -37,14 +39,14 @@ void MediaSession::Impl::run_audio(std::stop_token stop) {
     auto deadline = t0 + duration * k;
     const auto now = Clock::now();
     if (now - deadline > kMaxAudioCatchUp) {
-      k = static_cast<std::uint64_t>((now - t0) / duration);
+      k = (now - t0) / duration;
       deadline = t0 + duration * k;
     }
     if (!sleep_until(stop, deadline)) break;
     ++k;
 
     // ok and silence both give a full buffer: silence is sent too (audio.md §6).
-    if (audio_source->read(pcm, duration) == audio::AudioStatus::error) {
+    if (audio_source->read(pcm, std::chrono::milliseconds(opus.packet_duration_ms)) == audio::AudioStatus::error) {
       // The source is gone (e.g. PipeWire restarted): rebuild it; give up if that keeps failing.
       std::unique_ptr<audio::AudioSource> rebuilt;
       if (++source_failures < kMaxConsecutiveAudioFailures) {

@@ -69,14 +69,21 @@ bool server_log_has(Streaming& s, const std::string& text, std::chrono::millisec
 }
 
 void check_stream(const Streaming& s, StreamClient& sc, const std::string& describe, std::uint32_t channels,
-                  bool high_quality_audio) {
+                  bool high_quality_audio, std::chrono::steady_clock::time_point started) {
   INFO(stream_failure(s, sc));
   // At least 2 s of 720p60 video (120 frames) and the audio that came with it.
   REQUIRE(sc.wait_for_frames(130, 30s) >= 130);
   const auto frames = sc.take_video_frames();
   const auto audio_packets = sc.take_audio_packets();
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const StreamCounters counters = sc.counters();
   REQUIRE(frames.size() >= 130);
+  // Never faster than real time (pacing on absolute deadlines): at most 60 frames and 200
+  // audio packets per second since streaming started, with a little slack. (No lower bound:
+  // a loaded machine may be slow, which is not what this test is about.)
+  INFO("elapsed " << elapsed_s << " s, " << frames.size() << " frames, " << audio_packets.size() << " audio packets");
+  CHECK(static_cast<double>(frames.size()) <= 60.0 * elapsed_s * 1.1 + 5);
+  CHECK(static_cast<double>(audio_packets.size()) <= 200.0 * elapsed_s * 1.1 + 20);
 
   // Frame indices start at 1 and are consecutive (video.md §6); the first frame is an IDR.
   CHECK(frames.front().frame_index == 1);
@@ -133,8 +140,9 @@ TEST_CASE("a paired client streams 720p60 H.264 and stereo audio, encrypted, rec
   CHECK(hs.video_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 9));
   CHECK(hs.control_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 10));
   CHECK(hs.audio_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 11));
+  const auto started = std::chrono::steady_clock::now();
   sc.start_streaming();
-  check_stream(s, sc, hs.describe_body, 2, true);
+  check_stream(s, sc, hs.describe_body, 2, true, started);
   const StreamCounters counters = sc.counters();
   CHECK(counters.video_dropped_on_purpose > 0);
   CHECK(counters.video_fec_recoveries > 0);
@@ -155,8 +163,9 @@ TEST_CASE("plain RTSP, clear video and 5.1 audio stream too", "[integration][str
   o.high_quality_audio = false;
   StreamClient sc(o);
   const HandshakeResult hs = sc.handshake();
+  const auto started = std::chrono::steady_clock::now();
   sc.start_streaming();
-  check_stream(s, sc, hs.describe_body, 6, false);
+  check_stream(s, sc, hs.describe_body, 6, false, started);
   sc.disconnect();
 }
 
