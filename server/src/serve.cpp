@@ -199,7 +199,40 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   NvhttpService nvhttp(identity.uniqueid, all_apps(setup.config.apps), NvhttpOptions{name, ports, caps}, clients,
                        pairing, sessions, *app_controller, hub.get("nvhttp"));
 
-  // Streaming (issue 4): the ENet control host (its own thread), the stream lifecycle, the two
+  // Installed before "ready" is logged, so a signal sent after that line always lands here.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  ControlHandlers control_handlers;
+  // `clients list` / `clients unpair` act on the same ClientStore every HTTPS request reads,
+  // so an unpair refuses the client's next request without a restart.
+  control_handlers.list_clients = [&clients] { return handle_clients_list(clients); };
+  control_handlers.unpair = [&clients, state_log](std::string_view name_or_id) {
+    return handle_unpair(clients, name_or_id, state_log);
+  };
+  control_handlers.pair = [&pairing, pin_log = hub.get("pairing")](const PairRequest& request) {
+                          // ControlServer answers synchronously: an outcome known at once
+                          // (no attempt, bad PIN, locked) goes back to `lightwell pair`; the
+                          // result of phases 2-4, which follow within a second, is logged.
+                          auto immediate = std::make_shared<std::optional<ControlReply>>();
+                          auto answered = std::make_shared<bool>(false);
+                          pairing.enter_pin(request.pin, request.name,
+                                            [immediate, answered, pin_log](ControlReply reply) {
+                                              if (!*answered) {
+                                                *immediate = std::move(reply);
+                                              } else {
+                                                pin_log.info("pairing outcome: {} {}", reply.ok ? "ok" : "error",
+                                                             reply.message);
+                                              }
+                                            });
+                          *answered = true;
+                          if (*immediate) return **immediate;
+                          return ControlReply{true,
+                                              "PIN accepted; the client is finishing pairing (the outcome is in "
+                                              "the server log; `lightwell clients list` shows it once paired)"};
+                        };
+  ControlServer control(io, control_socket_path(setup.state_dir), hub.get("control"), std::move(control_handlers));
+
+  // Streaming (issue 4), bound after the control socket so a second instance on the same
+  // state directory is refused by name rather than by a port clash: the ENet control host (its own thread), the stream lifecycle, the two
   // media sockets (pings in on this io thread, media out from the session's threads) and RTSP.
   net::EnetHostOptions enet_options;
   enet_options.bind_address = enet_bind_address(setup.config.network);
@@ -262,38 +295,6 @@ int run_serve(const Invocation& inv, LogHub& hub) {
             });
       },
       log, "RTSP");
-
-  // Installed before "ready" is logged, so a signal sent after that line always lands here.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  ControlHandlers control_handlers;
-  // `clients list` / `clients unpair` act on the same ClientStore every HTTPS request reads,
-  // so an unpair refuses the client's next request without a restart.
-  control_handlers.list_clients = [&clients] { return handle_clients_list(clients); };
-  control_handlers.unpair = [&clients, state_log](std::string_view name_or_id) {
-    return handle_unpair(clients, name_or_id, state_log);
-  };
-  control_handlers.pair = [&pairing, pin_log = hub.get("pairing")](const PairRequest& request) {
-                          // ControlServer answers synchronously: an outcome known at once
-                          // (no attempt, bad PIN, locked) goes back to `lightwell pair`; the
-                          // result of phases 2-4, which follow within a second, is logged.
-                          auto immediate = std::make_shared<std::optional<ControlReply>>();
-                          auto answered = std::make_shared<bool>(false);
-                          pairing.enter_pin(request.pin, request.name,
-                                            [immediate, answered, pin_log](ControlReply reply) {
-                                              if (!*answered) {
-                                                *immediate = std::move(reply);
-                                              } else {
-                                                pin_log.info("pairing outcome: {} {}", reply.ok ? "ok" : "error",
-                                                             reply.message);
-                                              }
-                                            });
-                          *answered = true;
-                          if (*immediate) return **immediate;
-                          return ControlReply{true,
-                                              "PIN accepted; the client is finishing pairing (the outcome is in "
-                                              "the server log; `lightwell clients list` shows it once paired)"};
-                        };
-  ControlServer control(io, control_socket_path(setup.state_dir), hub.get("control"), std::move(control_handlers));
 
   // Exceptions must not unwind through io.run(): a handler that throws answers 500.
   auto guarded = [&log](void (NvhttpService::*member)(const net::HttpRequest&, net::Responder), NvhttpService& svc) {
