@@ -125,12 +125,17 @@ struct EnetHost::Impl {
     commands.push_back(std::move(command));
   }
 
+  static constexpr enet_uint32 kIdleServiceMs = 100;
+
   void run(std::stop_token stop) {
     pthread_setname_np(pthread_self(), "enet");
     const auto interval = static_cast<enet_uint32>(std::clamp<long long>(options.service_interval.count(), 0, 100));
     while (!stop.stop_requested()) {
       execute_commands();
-      service(interval);
+      // With no peer, queued commands are no-ops and a CONNECT wakes enet_socket_wait at once,
+      // so the short interval buys nothing: wait longer and keep an idle server idle (issue 4:
+      // idle CPU ≈ 0). stop() is then noticed within kIdleServiceMs.
+      service(peers.empty() ? kIdleServiceMs : interval);
     }
     // stop(): last commands, flush, linger for the reliable data, then close what is left.
     execute_commands();
