@@ -79,7 +79,12 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
   active->generation = ++generation_;
   active->ping_payload = *payload;
   active->session_id_v1 = (params.ml_feature_flags & proto::kMlFeatureSessionIdV1) != 0;
+  // An RTSP listener on "::" reports IPv4 peers as ::ffff:a.b.c.d; legacy pings are compared
+  // with the plain IPv4 form (on_datagram normalises the ping's source the same way).
   active->rtsp_peer = context.peer_address;
+  if (active->rtsp_peer.is_v6() && active->rtsp_peer.to_v6().is_v4_mapped()) {
+    active->rtsp_peer = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, active->rtsp_peer.to_v6());
+  }
   active->app_name = session.app_name;
   active->announced_at = std::chrono::steady_clock::now();
 
