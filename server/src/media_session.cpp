@@ -9,7 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "lightwell/proto/sdp_describe.hpp"
+#include "lightwell/audio/opus_encoder.hpp"
+#include "lightwell/proto/stream_params.hpp"
 #include "media_session_internal.hpp"
 
 namespace lightwell::server {
@@ -21,41 +22,22 @@ constexpr std::size_t kQueueFrames = 4;
 constexpr std::size_t kMinFrameReserveBytes = 64 * 1024;
 constexpr std::size_t kMaxFrameReserveBytes = 8 * 1024 * 1024;
 
-// audio.md §2.5 (the table Sunshine encodes with): normal / high quality bit rates.
-std::uint32_t opus_bitrate_for(std::uint32_t channels, bool high_quality) {
-  switch (channels) {
-    case 2: return high_quality ? 512000 : 96000;
-    case 6: return high_quality ? 1536000 : 256000;
-    case 8: return high_quality ? 2048000 : 450000;
-    default: return 0;
-  }
-}
-
-// The layout the client was told in DESCRIBE (proto::kDefaultSurroundLayouts): the first line
-// for a channel count is normal quality, the second high quality; after the client's parsing
-// both give the identity mapping (audio.md §2.4), which is what we encode with.
+// The layout the client was told in DESCRIBE (audio/ keeps the same table as
+// proto::kDefaultSurroundLayouts; tests/server/test_media_layouts.cpp holds them equal), at the
+// audio.md §2.5 bit rate. opus_config_for lowers the rate when a packet would not fit one
+// datagram; a session is refused instead, since the client expects the §2.5 rate.
 audio::OpusConfig opus_config(const MediaSessionConfig& c) {
   const auto& p = c.params;
-  const auto it = std::find_if(proto::kDefaultSurroundLayouts.begin(), proto::kDefaultSurroundLayouts.end(),
-                               [&](const proto::SurroundLayout& l) {
-                                 return l.channels == p.audio_channels && l.normal_quality == !c.high_quality_audio;
-                               });
-  if (it == proto::kDefaultSurroundLayouts.end()) {
-    throw std::runtime_error("audio: no Opus layout for " + std::to_string(p.audio_channels) + " channels");
-  }
   audio::OpusConfig out;
-  out.channels = it->channels;
-  out.streams = it->streams;
-  out.coupled_streams = it->coupled_streams;
-  out.mapping = it->mapping;
-  out.bitrate_bps = opus_bitrate_for(it->channels, c.high_quality_audio);
-  out.packet_duration_ms = p.audio_packet_duration_ms;
-  // audio.md §3: a CBR packet (+ up to 16 bytes of CBC padding) must fit 1376 bytes, or every
-  // packet would be refused later; refuse the session now instead.
-  const std::uint64_t packet_bytes = std::uint64_t(out.bitrate_bps) * out.packet_duration_ms / 8000;
-  if (packet_bytes + 16 > 1376) {
-    throw std::runtime_error("audio: " + std::to_string(out.bitrate_bps / 1000) + " kbps at " +
-                             std::to_string(out.packet_duration_ms) + " ms packets exceeds the 1400-byte datagram");
+  try {
+    out = audio::opus_config_for(p.audio_channels, c.high_quality_audio, p.audio_packet_duration_ms);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("audio: ") + e.what());
+  }
+  const std::uint32_t expected_bps = audio::opus_bitrate_bps(p.audio_channels, c.high_quality_audio);
+  if (out.bitrate_bps < expected_bps) {
+    throw std::runtime_error("audio: " + std::to_string(expected_bps / 1000) + " kbps at " +
+                             std::to_string(p.audio_packet_duration_ms) + " ms packets exceeds the 1400-byte datagram");
   }
   return out;
 }

@@ -26,6 +26,17 @@ struct StreamController::Active {
   bool audio_destination = false;
 };
 
+namespace {
+
+// ::ffff:a.b.c.d (an IPv4 peer on a dual-stack socket) → a.b.c.d, so addresses from the RTSP
+// listener and the media sockets compare equal.
+boost::asio::ip::address plain(boost::asio::ip::address a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+}  // namespace
+
 StreamController::StreamController(boost::asio::io_context& io, const AppController& apps,
                                    ControlService& control, MediaBackends backends, StreamControllerOptions options,
                                    Log log)
@@ -79,12 +90,7 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
   active->generation = ++generation_;
   active->ping_payload = *payload;
   active->session_id_v1 = (params.ml_feature_flags & proto::kMlFeatureSessionIdV1) != 0;
-  // An RTSP listener on "::" reports IPv4 peers as ::ffff:a.b.c.d; legacy pings are compared
-  // with the plain IPv4 form (on_datagram normalises the ping's source the same way).
-  active->rtsp_peer = context.peer_address;
-  if (active->rtsp_peer.is_v6() && active->rtsp_peer.to_v6().is_v4_mapped()) {
-    active->rtsp_peer = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, active->rtsp_peer.to_v6());
-  }
+  active->rtsp_peer = plain(context.peer_address);
   active->app_name = session.app_name;
   active->announced_at = std::chrono::steady_clock::now();
 
@@ -175,11 +181,7 @@ void StreamController::on_datagram(bool video, std::span<const std::uint8_t> dat
     match = proto::ping_matches(*ping, active_->ping_payload);
   } else {
     // Legacy "PING": only for clients without session ids, and only from the RTSP peer.
-    auto peer = from.address();
-    if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
-      peer = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, peer.to_v6());
-    }
-    match = !active_->session_id_v1 && peer == active_->rtsp_peer;
+    match = !active_->session_id_v1 && plain(from.address()) == active_->rtsp_peer;
   }
   if (!match) return;
   bool& known = video ? active_->video_destination : active_->audio_destination;

@@ -20,6 +20,7 @@
 #include "lightwell/proto/crypto/control_cipher.hpp"
 #include "lightwell/server/control_service.hpp"
 #include "lightwell/server/log.hpp"
+#include "enet_test_client.hpp"
 #include "vector_file.hpp"
 
 using namespace lightwell;
@@ -57,64 +58,7 @@ Bytes captured_value(const std::string& key) {
   return {};
 }
 
-// ---- a minimal ENet client (driven by the test thread) -----------------------------------
-
-struct TestClient {
-  ENetHost* host = nullptr;
-  ENetPeer* peer = nullptr;
-  bool connected = false;
-  bool disconnected = false;
-  std::vector<std::pair<std::uint8_t, Bytes>> received;
-
-  TestClient() {
-    static const int init = enet_initialize();  // no-op on Unix; never deinitialised
-    REQUIRE(init == 0);
-    host = enet_host_create(nullptr, 1, 0x30, 0, 0);
-    REQUIRE(host != nullptr);
-  }
-  ~TestClient() { enet_host_destroy(host); }
-  TestClient(const TestClient&) = delete;
-  TestClient& operator=(const TestClient&) = delete;
-
-  void poll(enet_uint32 timeout_ms) {
-    ENetEvent e{};
-    int rc = enet_host_service(host, &e, timeout_ms);
-    while (rc > 0) {
-      if (e.type == ENET_EVENT_TYPE_CONNECT) connected = true;
-      if (e.type == ENET_EVENT_TYPE_DISCONNECT) disconnected = true;
-      if (e.type == ENET_EVENT_TYPE_RECEIVE) {
-        received.emplace_back(e.channelID, Bytes(e.packet->data, e.packet->data + e.packet->dataLength));
-        enet_packet_destroy(e.packet);
-      }
-      rc = enet_host_service(host, &e, 0);
-    }
-  }
-  template <class Pred>
-  bool pump_until(Pred pred, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      poll(5);
-    }
-    return true;
-  }
-  void pump_for(std::chrono::milliseconds duration) {
-    const auto deadline = std::chrono::steady_clock::now() + duration;
-    while (std::chrono::steady_clock::now() < deadline) poll(5);
-  }
-  bool connect(std::uint16_t port, std::uint32_t data) {
-    ENetAddress address{};
-    enet_address_set_host_ip(&address, "127.0.0.1");
-    address.port = port;
-    peer = enet_host_connect(host, &address, 0x30, data);
-    REQUIRE(peer != nullptr);
-    return pump_until([&] { return connected || disconnected; }) && connected;
-  }
-  void send(const Bytes& bytes, std::uint8_t channel = 0, enet_uint32 flags = ENET_PACKET_FLAG_RELIABLE) {
-    REQUIRE(enet_peer_send(peer, channel, enet_packet_create(bytes.data(), bytes.size(), flags)) == 0);
-    enet_host_flush(host);
-  }
-};
+using TestClient = test::EnetTestClient;
 
 // A client that seals like moonlight-common-c (ControlSealer client_to_host, seq from 0).
 Bytes seal(proto::crypto::ControlSealer& sealer, const Bytes& plaintext) {
@@ -332,10 +276,10 @@ TEST_CASE("ControlService: host messages and the termination match the captured 
   for (int seq = 0; seq < 5; ++seq) {
     const auto& rec = captured("[host_to_client seq=" + std::to_string(seq) + "]");
     INFO("host seq " << seq);
-    CHECK(client.received[seq].first == 0);  // control.md §5: channel 0, reliable
-    CHECK(test::hex(client.received[seq].second) == rec.get("wire"));
-    Bytes plain(client.received[seq].second.size());
-    const auto opened = opener.open(client.received[seq].second, plain);
+    CHECK(client.received[seq].channel == 0);  // control.md §5: channel 0, reliable
+    CHECK(test::hex(client.received[seq].bytes) == rec.get("wire"));
+    Bytes plain(client.received[seq].bytes.size());
+    const auto opened = opener.open(client.received[seq].bytes, plain);
     REQUIRE(opened.has_value());
     CHECK(opened->seq == static_cast<std::uint32_t>(seq));
     CHECK(test::hex(Bytes(opened->plaintext.begin(), opened->plaintext.end())) == rec.get("plaintext"));
@@ -462,7 +406,7 @@ TEST_CASE("ControlService: hooks may send; forget() drops the peer silently", "[
   REQUIRE(client.pump_until([&] { return client.received.size() == 1; }));
   auto opener = proto::crypto::ControlOpener::create(captured_key(), proto::ControlDirection::host_to_client).value();
   Bytes plain(64);
-  const auto opened = opener.open(client.received[0].second, plain);
+  const auto opened = opener.open(client.received[0].bytes, plain);
   REQUIRE(opened.has_value());
   // Host seq 0, the rumble plaintext the real client accepted (captured host seq 1).
   CHECK(opened->seq == 0u);
