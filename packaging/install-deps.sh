@@ -29,6 +29,7 @@ TEST_PACKAGES=(
   catch2
   libavcodec-dev libavutil-dev
   dbus-daemon avahi-daemon avahi-utils
+  pipewire pipewire-bin wireplumber   # tests/support/pipewire_fixture: headless PipeWire, pw-play
 )
 
 missing=()
