@@ -1,109 +1,71 @@
-// See pipewire_source.hpp. libpipewire is used only here (linked PRIVATE).
+// See pipewire_source.hpp: the AudioSource over a PipeWire connection that is remade when
+// PipeWire goes away. The ring outlives every connection, so read() never touches PipeWire.
 #include "lightwell/audio/pipewire_source.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <cstring>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <stop_token>
 #include <thread>
-#include <vector>
 
-#include <pipewire/pipewire.h>
-#include <spa/param/audio/format-utils.h>
+#include "pipewire_capture.hpp"
+#include "pipewire_ring.hpp"
 
 namespace lightwell::audio {
 namespace {
 
-// Single-producer (PipeWire's RT thread) single-consumer (read()) float ring.
-class FloatRing {
- public:
-  explicit FloatRing(std::size_t capacity) : data_(capacity) {}
-  // Producer: drops what does not fit (the consumer is late; newest audio is lost, timing kept).
-  void push(const float* src, std::size_t n) {
-    const std::size_t head = head_.load(std::memory_order_relaxed);
-    const std::size_t tail = tail_.load(std::memory_order_acquire);
-    n = std::min(n, data_.size() - (head - tail));
-    for (std::size_t i = 0; i < n; ++i) data_[(head + i) % data_.size()] = src[i];
-    head_.store(head + n, std::memory_order_release);
-  }
-  std::size_t available() const {
-    return head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_relaxed);
-  }
-  std::size_t pop(float* dst, std::size_t n) {
-    const std::size_t tail = tail_.load(std::memory_order_relaxed);
-    n = std::min(n, head_.load(std::memory_order_acquire) - tail);
-    for (std::size_t i = 0; i < n; ++i) dst[i] = data_[(tail + i) % data_.size()];
-    tail_.store(tail + n, std::memory_order_release);
-    return n;
-  }
+using Clock = std::chrono::steady_clock;
 
- private:
-  std::vector<float> data_;
-  std::atomic<std::size_t> head_{0};
-  std::atomic<std::size_t> tail_{0};
-};
-
-// Encoder order (audio.md §2.3) expressed as PipeWire positions: PipeWire's channel mixer
-// then delivers the sink's monitor already in our order.
-constexpr spa_audio_channel kPositions[8] = {
-    SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_FC, SPA_AUDIO_CHANNEL_LFE,
-    SPA_AUDIO_CHANNEL_RL, SPA_AUDIO_CHANNEL_RR, SPA_AUDIO_CHANNEL_SL, SPA_AUDIO_CHANNEL_SR};
+void validate(const PipeWireSourceOptions& o) {
+  if (o.channels != 2 && o.channels != 6 && o.channels != 8) {
+    throw std::invalid_argument("pipewire: unsupported channel count " + std::to_string(o.channels) +
+                                " (2, 6 or 8)");
+  }
+  if (o.ring_ms < 20 || o.ring_ms > 2000) throw std::invalid_argument("pipewire: ring_ms must be 20..2000");
+  if (o.max_backlog_ms < 10 || o.max_backlog_ms >= o.ring_ms) {
+    throw std::invalid_argument("pipewire: max_backlog_ms must be at least 10 and below ring_ms");
+  }
+  if (o.target_sink.empty() && o.virtual_sink && o.virtual_sink_name.empty()) {
+    throw std::invalid_argument("pipewire: the virtual sink needs a name");
+  }
+}
 
 class PipeWireSource final : public AudioSource {
  public:
-  explicit PipeWireSource(const PipeWireSourceOptions& o)
-      : channels_(o.channels), ring_(std::size_t{kSampleRateHz} * o.ring_ms / 1000 * o.channels) {
-    pw_init(nullptr, nullptr);
-    loop_ = pw_thread_loop_new("lw-pipewire", nullptr);
-    if (loop_ == nullptr) throw std::runtime_error("pipewire: cannot create the thread loop");
-    context_ = pw_context_new(pw_thread_loop_get_loop(loop_), nullptr, 0);
-    if (context_ == nullptr) {
-      destroy();
-      throw std::runtime_error("pipewire: cannot create a context");
+  // retry=false: one synchronous attempt that throws (connect_pipewire_source).
+  PipeWireSource(PipeWireSourceOptions options, bool retry)
+      : options_(std::move(options)),
+        ring_(std::size_t{kSampleRateHz} * options_.ring_ms / 1000 * options_.channels, options_.channels),
+        max_backlog_samples_(std::size_t{kSampleRateHz} * options_.max_backlog_ms / 1000 * options_.channels) {
+    if (!retry) {
+      capture_ = std::make_unique<detail::PipeWireCapture>(options_, ring_);
+      connected_.store(true);
+      return;
     }
-    if (pw_thread_loop_start(loop_) != 0) {
-      destroy();
-      throw std::runtime_error("pipewire: cannot start the thread loop");
-    }
-    pw_thread_loop_lock(loop_);
-    core_ = pw_context_connect(context_, nullptr, 0);
-    if (core_ == nullptr) {
-      pw_thread_loop_unlock(loop_);
-      destroy();
-      throw std::runtime_error("pipewire: not running (cannot connect to the PipeWire daemon)");
-    }
-    pw_properties* props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Capture",
-                                             PW_KEY_MEDIA_ROLE, "Music", PW_KEY_STREAM_CAPTURE_SINK, "true",
-                                             PW_KEY_NODE_NAME, "lightwell-capture", nullptr);
-    if (!o.target_sink.empty()) pw_properties_set(props, PW_KEY_TARGET_OBJECT, o.target_sink.c_str());
-    stream_ = pw_stream_new(core_, "lightwell-capture", props);
-    events_.version = PW_VERSION_STREAM_EVENTS;
-    events_.process = &PipeWireSource::on_process;
-    pw_stream_add_listener(stream_, &listener_, &events_, this);
-
-    std::uint8_t pod_buffer[1024];
-    spa_pod_builder builder = SPA_POD_BUILDER_INIT(pod_buffer, sizeof pod_buffer);
-    spa_audio_info_raw info{};
-    info.format = SPA_AUDIO_FORMAT_F32;
-    info.rate = kSampleRateHz;
-    info.channels = channels_;
-    for (std::uint32_t i = 0; i < channels_; ++i) info.position[i] = kPositions[i];
-    const spa_pod* params[1] = {spa_format_audio_raw_build(&builder, SPA_PARAM_EnumFormat, &info)};
-    const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
-                                                    PW_STREAM_FLAG_RT_PROCESS);
-    const int rc = pw_stream_connect(stream_, PW_DIRECTION_INPUT, PW_ID_ANY, flags, params, 1);
-    pw_thread_loop_unlock(loop_);
-    if (rc != 0) {
-      destroy();
-      throw std::runtime_error("pipewire: cannot connect the capture stream");
-    }
+    supervisor_ = std::jthread([this](std::stop_token stop) { supervise(stop); });
   }
-  ~PipeWireSource() override { destroy(); }
+
+  ~PipeWireSource() override {
+    if (supervisor_.joinable()) {
+      supervisor_.request_stop();
+      wake_.notify_all();
+      supervisor_.join();  // the supervisor destroys its connection (restoring the default sink)
+    }
+    capture_.reset();
+  }
 
   AudioStatus read(std::span<float> out, std::chrono::milliseconds timeout) override {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (ring_.available() < out.size() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    // Bound latency: audio that piled up (a stall of this thread, a burst from PipeWire) is
+    // dropped down to the backlog limit rather than delivered late forever.
+    const std::size_t available = ring_.available();
+    if (available > max_backlog_samples_ + out.size()) ring_.discard(available - max_backlog_samples_ - out.size());
+    if (connected_.load(std::memory_order_acquire)) {
+      const auto deadline = Clock::now() + timeout;
+      while (ring_.available() < out.size() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::microseconds(250));
+      }
+    }
     if (ring_.available() < out.size()) {
       std::fill(out.begin(), out.end(), 0.0f);  // keep the timing (audio.md §6)
       return AudioStatus::silence;
@@ -111,53 +73,66 @@ class PipeWireSource final : public AudioSource {
     ring_.pop(out.data(), out.size());
     return AudioStatus::ok;
   }
-  std::uint32_t channels() const noexcept override { return channels_; }
+  std::uint32_t channels() const noexcept override { return options_.channels; }
   std::string_view name() const noexcept override { return "pipewire"; }
 
  private:
-  // PipeWire's real-time thread: copy only, no allocation, no lock.
-  static void on_process(void* user) {
-    auto* self = static_cast<PipeWireSource*>(user);
-    pw_buffer* b = pw_stream_dequeue_buffer(self->stream_);
-    if (b == nullptr) return;
-    const spa_data& d = b->buffer->datas[0];
-    if (d.data != nullptr && d.chunk != nullptr) {
-      const std::uint32_t offset = std::min(d.chunk->offset, d.maxsize);
-      const std::uint32_t size = std::min(d.chunk->size, d.maxsize - offset);
-      self->ring_.push(reinterpret_cast<const float*>(static_cast<const std::uint8_t*>(d.data) + offset),
-                       size / sizeof(float));
+  void report(const std::string& line) const {
+    if (options_.on_event) options_.on_event(line);
+  }
+
+  // Supervisor thread: (re)connects, notices a broken connection, tears it down.
+  void supervise(std::stop_token stop) {
+    std::string last_failure;
+    while (!stop.stop_requested()) {
+      if (capture_ && capture_->broken()) {
+        connected_.store(false, std::memory_order_release);
+        capture_.reset();
+        last_failure.clear();
+        report("pipewire: the connection was lost (PipeWire stopped or restarted); streaming silence and "
+               "reconnecting");
+      }
+      if (!capture_) {
+        try {
+          capture_ = std::make_unique<detail::PipeWireCapture>(options_, ring_);
+          connected_.store(true, std::memory_order_release);
+          report("pipewire: capturing " + capture_->description());
+        } catch (const std::exception& e) {
+          if (e.what() != last_failure) {  // one line per distinct reason, not one per retry
+            last_failure = e.what();
+            report(last_failure + "; streaming silence, retrying every " +
+                   std::to_string(options_.reconnect_interval.count()) + " ms");
+          }
+        }
+      }
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, stop, capture_ ? std::chrono::milliseconds(100) : options_.reconnect_interval,
+                     [] { return false; });
     }
-    pw_stream_queue_buffer(self->stream_, b);
+    connected_.store(false, std::memory_order_release);
+    capture_.reset();
   }
 
-  void destroy() noexcept {
-    if (loop_ != nullptr) pw_thread_loop_stop(loop_);
-    if (stream_ != nullptr) pw_stream_destroy(stream_);
-    if (core_ != nullptr) pw_core_disconnect(core_);
-    if (context_ != nullptr) pw_context_destroy(context_);
-    if (loop_ != nullptr) pw_thread_loop_destroy(loop_);
-    stream_ = nullptr;
-    core_ = nullptr;
-    context_ = nullptr;
-    loop_ = nullptr;
-  }
-
-  std::uint32_t channels_;
-  FloatRing ring_;
-  pw_thread_loop* loop_ = nullptr;
-  pw_context* context_ = nullptr;
-  pw_core* core_ = nullptr;
-  pw_stream* stream_ = nullptr;
-  spa_hook listener_{};
-  pw_stream_events events_{};
+  const PipeWireSourceOptions options_;
+  detail::FloatRing ring_;
+  const std::size_t max_backlog_samples_;
+  std::unique_ptr<detail::PipeWireCapture> capture_;  // supervisor thread only (retry mode)
+  std::atomic<bool> connected_{false};
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread supervisor_;  // last: started after everything it uses exists
 };
 
 }  // namespace
 
+std::unique_ptr<AudioSource> connect_pipewire_source(const PipeWireSourceOptions& options) {
+  validate(options);
+  return std::make_unique<PipeWireSource>(options, false);
+}
+
 std::unique_ptr<AudioSource> make_pipewire_source(const PipeWireSourceOptions& options) {
-  if (options.channels != 2 && options.channels != 6 && options.channels != 8)
-    throw std::runtime_error("pipewire: unsupported channel count");
-  return std::make_unique<PipeWireSource>(options);
+  validate(options);
+  return std::make_unique<PipeWireSource>(options, true);
 }
 
 }  // namespace lightwell::audio

@@ -18,6 +18,10 @@ std::vector<App> all_apps(const AppsOptions& apps) {
   return out;
 }
 
+std::string_view to_string(AudioSourceKind k) noexcept {
+  return k == AudioSourceKind::test_tone ? "test-tone" : "pipewire";
+}
+
 std::string_view to_string(EncoderPreference e) noexcept {
   switch (e) {
     case EncoderPreference::automatic: return "auto";

@@ -247,7 +247,9 @@ void read_video(Section s, VideoOptions& o) {
 }
 
 void read_audio(Section s, AudioOptions& o) {
+  s.choice("source", o.source, {{"pipewire", AudioSourceKind::pipewire}, {"test-tone", AudioSourceKind::test_tone}});
   s.string("sink", o.sink);
+  s.boolean("virtual_sink", o.virtual_sink);
   if (const toml::node* n = s.find("max_channels")) {
     s.integer("max_channels", o.max_channels, 2, 8);
     if (o.max_channels != 2 && o.max_channels != 6 && o.max_channels != 8) {

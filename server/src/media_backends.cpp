@@ -1,5 +1,6 @@
 // The software media backends of issue 4 (stream_controller.hpp software_media_backends).
 #include "lightwell/audio/opus_encoder.hpp"
+#include "lightwell/audio/pipewire_source.hpp"
 #include "lightwell/audio/test_tone.hpp"
 #include "lightwell/capture/test_pattern.hpp"
 #include "lightwell/encode/video_encoder.hpp"
@@ -15,6 +16,21 @@ MediaBackends software_media_backends() {
   b.video_encoder = [](const encode::EncoderConfig& config) { return encode::make_x264_encoder(config); };
   b.audio_source = [](std::uint32_t channels) { return audio::make_test_tone_source(channels); };
   b.audio_encoder = [](const audio::OpusConfig& config) { return audio::make_opus_encoder(config); };
+  return b;
+}
+
+MediaBackends media_backends(const AudioOptions& audio, Log audio_log) {
+  MediaBackends b = software_media_backends();
+  if (audio.source == AudioSourceKind::pipewire) {
+    b.audio_source = [audio, audio_log](std::uint32_t channels) {
+      audio::PipeWireSourceOptions o;
+      o.channels = channels;
+      o.target_sink = audio.sink;
+      o.virtual_sink = audio.virtual_sink;
+      o.on_event = [audio_log](std::string_view line) { audio_log.info("{}", line); };
+      return audio::make_pipewire_source(o);
+    };
+  }
   return b;
 }
 

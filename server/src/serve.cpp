@@ -60,8 +60,12 @@ void log_summary(const Log& log, const Setup& setup, const std::string& name, co
   log.info("video: up to {}x{} at {} fps, encoder {}, bitrate {}..{} kbps", c.video.max_width_px,
            c.video.max_height_px, c.video.max_fps, to_string(c.video.encoder), c.video.min_bitrate_kbps,
            c.video.max_bitrate_kbps);
-  log.info("audio: sink {}, up to {} channels; input {}", c.audio.sink.empty() ? "(default)" : c.audio.sink,
-           c.audio.max_channels, c.input.enabled ? "enabled" : "disabled");
+  const std::string audio_from = c.audio.source == AudioSourceKind::test_tone ? std::string("test tone")
+                                 : !c.audio.sink.empty()                       ? "PipeWire sink " + c.audio.sink
+                                 : c.audio.virtual_sink ? std::string("PipeWire virtual sink lightwell-sink")
+                                                        : std::string("PipeWire default sink");
+  log.info("audio: {}, up to {} channels; input {}", audio_from, c.audio.max_channels,
+           c.input.enabled ? "enabled" : "disabled");
   log.info("web UI {}, allowed from {}", c.network.web_ui ? "enabled" : "disabled",
            fmt::format("{}", fmt::join(c.security.web_ui_allowed_networks, ", ")));
   std::vector<std::string> names;
@@ -242,8 +246,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   StreamControllerOptions stream_options;
   stream_options.video = setup.config.video;
-  StreamController streams(io, *app_controller, control_stream, software_media_backends(), stream_options,
-                           hub.get("stream"));
+  StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio, hub.get("audio")),
+                           stream_options, hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
   auto media_socket = [&](std::uint16_t port, bool video) {
     net::UdpDatagramHandler handler = [&streams, video](std::span<const std::uint8_t> datagram,

@@ -1,10 +1,15 @@
 // The PipeWire capture source against a real headless PipeWire (tests/support/pipewire_fixture):
 // a WAV with a distinct tone per channel is played into the null sink with pw-play, captured
 // from the sink's monitor, and each channel must carry its own tone in the encoder's position
-// (audio.md §2.3), for stereo and 5.1 (issue 6).
+// (audio.md §2.3), for stereo, 5.1 and 7.1; the virtual sink, default switching and restoring,
+// and surviving a PipeWire restart (issue 6).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <mutex>
+#include <string>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -63,19 +68,21 @@ double goertzel_power(const std::vector<float>& x, std::size_t channels, std::si
   return s1 * s1 + s2 * s2 - coeff * s1 * s2;
 }
 
-void check_layout(const PipeWireFixture& pw, std::uint16_t channels, const char* map) {
+// Plays a tone WAV with pw-play (into `target`, or the default sink when empty) while reading
+// up to 1 s of non-silent audio from `source`; checks every channel carries its own tone.
+void check_tones(const PipeWireFixture& pw, lightwell::audio::AudioSource& source, std::uint16_t channels,
+                 const char* map, const std::string& target) {
   const auto wav = pw.runtime_dir() / "tones.wav";
   write_tone_wav(wav, channels, 3.0);
-  auto source = audio::make_pipewire_source({channels, pw.sink_name(), 200});
-  std::thread player([&] {
-    pw.run_client({"pw-play", "--channels", std::to_string(channels), "--channel-map", map, wav.string()},
-                  std::chrono::seconds(20));
-  });
+  std::vector<std::string> argv = {"pw-play", "--channels", std::to_string(channels), "--channel-map", map};
+  if (!target.empty()) argv.insert(argv.end(), {"--target", target});
+  argv.push_back(wav.string());
+  std::thread player([&] { pw.run_client(argv, std::chrono::seconds(20)); });
   std::vector<float> frame(240u * channels);
   std::vector<float> captured;
   int ok_frames = 0;
   for (int i = 0; i < 2000 && ok_frames < 200; ++i) {  // up to 200 good frames = 1 s of audio
-    if (source->read(frame, std::chrono::milliseconds(50)) == audio::AudioStatus::ok) {
+    if (source.read(frame, std::chrono::milliseconds(50)) == audio::AudioStatus::ok) {
       double energy = 0;
       for (float v : frame) energy += v * v;
       if (energy > 1e-3) {
@@ -87,7 +94,6 @@ void check_layout(const PipeWireFixture& pw, std::uint16_t channels, const char*
   player.join();
   REQUIRE(ok_frames == 200);
   for (std::size_t c = 0; c < channels; ++c) {
-    if (c == 3) continue;  // LFE may be low-passed by the channel mixer
     const double own = goertzel_power(captured, channels, c, kToneHz[c]);
     for (std::size_t o = 0; o < channels; ++o) {
       if (o == c) continue;
@@ -97,33 +103,152 @@ void check_layout(const PipeWireFixture& pw, std::uint16_t channels, const char*
   }
 }
 
+// Collects on_event lines (called from the source's supervisor thread).
+struct Events {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::function<void(std::string_view)> sink() {
+    return [this](std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+    };
+  }
+  // Waits until `count` lines containing `text` were reported.
+  bool wait_for(const std::string& text, std::size_t count = 1, std::chrono::milliseconds within = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    for (;;) {
+      {
+        std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (const auto& l : lines) n += l.find(text) != std::string::npos ? 1 : 0;
+        if (n >= count) return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  std::string all() {
+    std::lock_guard lock(mutex);
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+std::string node_list(const PipeWireFixture& pw) {
+  std::string out;
+  pw.run_client({"pw-cli", "ls", "Node"}, std::chrono::seconds(5), &out);
+  return out;
+}
+
 }  // namespace
 
-TEST_CASE("pipewire source without a running PipeWire throws a clear error", "[pipewire]") {
+TEST_CASE("pipewire: without a running PipeWire, one attempt throws and the session source streams silence", "[pipewire]") {
   const auto empty = std::filesystem::temp_directory_path() / "lightwell-no-pipewire";
   std::filesystem::create_directories(empty);
   ::setenv("PIPEWIRE_RUNTIME_DIR", empty.c_str(), 1);
-  CHECK_THROWS_WITH(audio::make_pipewire_source({2, "", 200}), Catch::Contains("not running"));
+  audio::PipeWireSourceOptions o;
+  CHECK_THROWS_WITH(audio::connect_pipewire_source(o), Catch::Contains("not running"));
+
+  Events events;
+  o.on_event = events.sink();
+  o.reconnect_interval = std::chrono::milliseconds(50);
+  auto source = audio::make_pipewire_source(o);
+  std::vector<float> frame(480, 1.0f);
+  CHECK(source->read(frame, std::chrono::milliseconds(5)) == audio::AudioStatus::silence);
+  CHECK(std::all_of(frame.begin(), frame.end(), [](float v) { return v == 0.0f; }));
+  REQUIRE(events.wait_for("not running"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several retries: still one line
+  const std::string reported = events.all();
+  CHECK(reported.find("retrying every 50 ms") != std::string::npos);
+  CHECK(std::count(reported.begin(), reported.end(), '\n') == 1);
+  source.reset();
   std::filesystem::remove_all(empty);
 }
 
-// The null sink gets the session's layout, as Lightwell's virtual sink will (issue 6): a stereo
-// stream played into a 7.1 sink is upmixed by PipeWire and a stereo capture of that monitor
-// shows ≈ -15 dB crosstalk (measured), which is not what this test is about.
-void run_layout(std::uint16_t channels, const char* map, const char* positions) {
+TEST_CASE("pipewire: bad options are refused before anything connects", "[pipewire]") {
+  audio::PipeWireSourceOptions o;
+  o.channels = 4;
+  CHECK_THROWS_AS(audio::make_pipewire_source(o), std::invalid_argument);
+  o.channels = 2;
+  o.max_backlog_ms = o.ring_ms;
+  CHECK_THROWS_AS(audio::make_pipewire_source(o), std::invalid_argument);
+}
+
+// A named sink with the session's layout: a stereo stream played into a 7.1 sink is upmixed by
+// PipeWire (≈ -15 dB crosstalk measured), which is why the virtual sink takes the session's
+// layout.
+void run_named_sink(std::uint16_t channels, const char* map, const char* positions) {
+  REQUIRE(PipeWireFixture::available());
   lightwell::test::PipeWireFixtureOptions options;
   options.sink_positions = positions;
   PipeWireFixture pw(options);
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
-  check_layout(pw, channels, map);
+  audio::PipeWireSourceOptions o;
+  o.channels = channels;
+  o.target_sink = pw.sink_name();
+  auto source = audio::connect_pipewire_source(o);
+  CHECK(pw.default_sink(std::chrono::seconds(5)) == pw.sink_name());  // a named sink leaves the default alone
+  check_tones(pw, *source, channels, map, pw.sink_name());
 }
 
-TEST_CASE("pipewire source captures each tone in its channel, stereo", "[pipewire]") {
-  if (!PipeWireFixture::available()) return;
-  run_layout(2, "FL,FR", "FL FR");
+TEST_CASE("pipewire: a named sink is captured with each tone in its channel, stereo", "[pipewire]") {
+  run_named_sink(2, "FL,FR", "FL FR");
 }
 
-TEST_CASE("pipewire source captures each tone in its channel, 5.1", "[pipewire]") {
-  if (!PipeWireFixture::available()) return;
-  run_layout(6, "FL,FR,FC,LFE,RL,RR", "FL FR FC LFE RL RR");
+TEST_CASE("pipewire: a named sink is captured with each tone in its channel, 5.1", "[pipewire]") {
+  run_named_sink(6, "FL,FR,FC,LFE,RL,RR", "FL FR FC LFE RL RR");
+}
+
+TEST_CASE("pipewire: a sink name that does not exist is a clear error", "[pipewire]") {
+  REQUIRE(PipeWireFixture::available());
+  PipeWireFixture pw;
+  ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
+  audio::PipeWireSourceOptions o;
+  o.target_sink = "no-such-sink";
+  CHECK_THROWS_WITH(audio::connect_pipewire_source(o), Catch::Contains("no sink named \"no-such-sink\""));
+}
+
+// The default path (issue 6): the virtual sink with the session's layout becomes the default
+// sink, what the guest plays into the default sink is captured, and when the session ends the
+// previous default is back and the sink is gone.
+TEST_CASE("pipewire: the virtual sink is the default while streaming, 7.1 tones arrive, the default is restored",
+          "[pipewire]") {
+  REQUIRE(PipeWireFixture::available());
+  PipeWireFixture pw;  // its own null sink is the default
+  ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
+  Events events;
+  audio::PipeWireSourceOptions o;
+  o.channels = 8;
+  o.on_event = events.sink();
+  auto source = audio::make_pipewire_source(o);
+  REQUIRE(events.wait_for("capturing virtual sink lightwell-sink (7.1)"));
+  CHECK(pw.default_sink(std::chrono::seconds(5)) == "lightwell-sink");
+  check_tones(pw, *source, 8, "FL,FR,FC,LFE,RL,RR,SL,SR", "");  // played into the default sink
+  source.reset();
+  CHECK(pw.default_sink(std::chrono::seconds(5)) == pw.sink_name());
+  CHECK(node_list(pw).find("lightwell-sink") == std::string::npos);
+}
+
+TEST_CASE("pipewire: a PipeWire restart is survived: silence meanwhile, then the virtual sink is back", "[pipewire]") {
+  REQUIRE(PipeWireFixture::available());
+  PipeWireFixture pw;
+  ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
+  Events events;
+  audio::PipeWireSourceOptions o;
+  o.channels = 2;
+  o.on_event = events.sink();
+  o.reconnect_interval = std::chrono::milliseconds(100);
+  auto source = audio::make_pipewire_source(o);
+  REQUIRE(events.wait_for("capturing virtual sink"));
+  pw.restart_pipewire();
+  INFO(events.all());
+  REQUIRE(events.wait_for("connection was lost"));
+  std::vector<float> frame(480);
+  CHECK(source->read(frame, std::chrono::milliseconds(5)) != audio::AudioStatus::error);
+  REQUIRE(events.wait_for("capturing virtual sink", 2));
+  CHECK(pw.default_sink(std::chrono::seconds(5)) == "lightwell-sink");
+  check_tones(pw, *source, 2, "FL,FR", "");
+  source.reset();
+  CHECK(pw.default_sink(std::chrono::seconds(5)) == pw.sink_name());
 }

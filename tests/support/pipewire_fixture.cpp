@@ -127,7 +127,7 @@ std::string tail(const fs::path& p) {
 
 bool PipeWireFixture::available() {
   return on_path("dbus-daemon") && on_path("pipewire") && on_path("wireplumber") &&
-         on_path("pw-metadata") && on_path("pw-play");
+         on_path("pw-metadata") && on_path("pw-play") && on_path("pw-cli");
 }
 
 PipeWireFixture::PipeWireFixture(PipeWireFixtureOptions options) : options_(std::move(options)) {
@@ -156,15 +156,7 @@ PipeWireFixture::PipeWireFixture(PipeWireFixtureOptions options) : options_(std:
       }
     };
     wait_for(bus, "the session bus socket");
-    pids_.push_back(spawn_daemon({"pipewire"}, root_ / "pipewire.log"));
-    wait_for(runtime_dir_ / "pipewire-0", "the pipewire socket");
-    pids_.push_back(spawn_daemon({"wireplumber"}, root_ / "wireplumber.log"));
-    const auto deadline = Clock::now() + options_.step_timeout;
-    while (default_sink(options_.step_timeout) != options_.sink_name) {
-      if (Clock::now() >= deadline)
-        throw std::runtime_error("pipewire fixture: default sink was not set in time");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    start_pipewire_and_session_manager();
   } catch (const std::exception& e) {
     const std::string logs = log_tails();
     stop();
@@ -173,6 +165,41 @@ PipeWireFixture::PipeWireFixture(PipeWireFixtureOptions options) : options_(std:
 }
 
 PipeWireFixture::~PipeWireFixture() { stop(); }
+
+void PipeWireFixture::start_pipewire_and_session_manager() {
+  const auto socket = runtime_dir_ / "pipewire-0";
+  const auto socket_deadline = Clock::now() + options_.step_timeout;
+  pids_.push_back(spawn_daemon({"pipewire"}, root_ / "pipewire.log"));
+  // After a crash the old socket file may still be there; pipewire replaces it, so wait for a
+  // connectable socket rather than for the file.
+  while (run_client({"pw-cli", "info", "0"}, std::chrono::milliseconds(2000)) != 0) {
+    if (Clock::now() >= socket_deadline)
+      throw std::runtime_error("pipewire fixture: timed out waiting for the pipewire socket " + socket.string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pids_.push_back(spawn_daemon({"wireplumber"}, root_ / "wireplumber.log"));
+  const auto deadline = Clock::now() + options_.step_timeout;
+  while (default_sink(options_.step_timeout) != options_.sink_name) {
+    if (Clock::now() >= deadline)
+      throw std::runtime_error("pipewire fixture: default sink was not set in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void PipeWireFixture::restart_pipewire() {
+  // pids_ = {dbus, pipewire, wireplumber}: kill like a crash, newest first.
+  while (pids_.size() > 1) {
+    const pid_t pid = pids_.back();
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    pids_.pop_back();
+  }
+  try {
+    start_pipewire_and_session_manager();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + "\n" + log_tails());
+  }
+}
 
 pid_t PipeWireFixture::spawn_daemon(const std::vector<std::string>& argv, const fs::path& log) {
   const pid_t pid = spawn(argv, client_environment(), -1, log);
@@ -199,6 +226,9 @@ std::vector<std::string> PipeWireFixture::client_environment() const {
   return merged_environment({"XDG_RUNTIME_DIR=" + runtime_dir_.string(),
                              "PIPEWIRE_RUNTIME_DIR=" + runtime_dir_.string(),
                              "XDG_CONFIG_HOME=" + config_dir_.string(),
+                             // WirePlumber keeps its state (the configured default sink) here;
+                             // never in the developer's own ~/.local/state.
+                             "XDG_STATE_HOME=" + (root_ / "state").string(),
                              "DBUS_SESSION_BUS_ADDRESS=unix:path=" + (runtime_dir_ / "bus").string()});
 }
 

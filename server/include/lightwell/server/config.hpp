@@ -68,8 +68,16 @@ struct VideoOptions {
   std::uint32_t max_bitrate_kbps = 150000;  // min_bitrate_kbps..500000
 };
 
+enum class AudioSourceKind { pipewire, test_tone };
+
 struct AudioOptions {
-  std::string sink;                 // PipeWire sink whose monitor is captured; empty: default
+  AudioSourceKind source = AudioSourceKind::pipewire;  // test_tone: per-channel tones, no PipeWire
+  // PipeWire sink whose monitor is captured. Empty: the virtual sink (or, with virtual_sink =
+  // false, the default sink).
+  std::string sink;
+  // With sink empty: create a "lightwell-sink" with the session's layout, make it the default
+  // sink while a client streams, restore the previous default afterwards (issue 6).
+  bool virtual_sink = true;
   std::uint32_t max_channels = 8;   // 2, 6 or 8 (stereo, 5.1, 7.1)
 };
 
@@ -133,6 +141,7 @@ struct Config {
 };
 
 std::string_view to_string(EncoderPreference e) noexcept;  // "auto", "vaapi", "qsv", "software"
+std::string_view to_string(AudioSourceKind k) noexcept;    // "pipewire", "test-tone"
 
 // The mDNS instance name for a server name (protocol/README.md "Discovery"): at most 63
 // characters, spaces become '-', cut at the first character that is not alphanumeric or '-';

@@ -114,5 +114,9 @@ class StreamController {
 // The software media path of issue 4: test pattern, x264, test tone, Opus. (KMS, Quick Sync
 // and PipeWire backends, chosen by probing, replace the parts in later issues.)
 MediaBackends software_media_backends();
+// What `serve` uses: software_media_backends() with the audio source the config names
+// (PipeWire by default, issue 6). PipeWire events are logged through `audio_log` (from the
+// session's PipeWire supervisor thread).
+MediaBackends media_backends(const AudioOptions& audio, Log audio_log);
 
 }  // namespace lightwell::server
