@@ -79,6 +79,7 @@ struct PipeWireCapture::State {
   bool metadata_synced = false;
   std::optional<std::string> previous_default_type, previous_default_value;
   bool default_changed = false;
+  bool default_sink_known = false;  // the session manager has published default.audio.sink
 
   std::atomic<bool> broken{false};
 
@@ -147,6 +148,9 @@ struct PipeWireCapture::State {
   static int on_metadata_property(void* data, std::uint32_t subject, const char* key, const char* type,
                                   const char* value) {
     auto* s = static_cast<State*>(data);
+    if (subject == PW_ID_CORE && key != nullptr && value != nullptr && std::strcmp(key, "default.audio.sink") == 0) {
+      s->default_sink_known = true;
+    }
     if (subject == PW_ID_CORE && key != nullptr && std::strcmp(key, kDefaultSinkKey) == 0 &&
         !s->default_changed) {
       s->previous_default_type = type != nullptr ? type : "";
@@ -247,6 +251,11 @@ struct PipeWireCapture::State {
       throw std::runtime_error("no session manager (no \"default\" metadata; is WirePlumber running?)");
     }
     if (!roundtrip()) throw std::runtime_error("the PipeWire daemon did not answer in time");
+    // A session manager that has just started (PipeWire restarted) loads its saved defaults
+    // and would overwrite ours (seen in tests: WirePlumber 0.4.13 then set the old default
+    // back). It publishes default.audio.sink once that is done, and our own sink guarantees
+    // there is a sink to publish; so wait for it (at most one step; then go on regardless).
+    wait([&] { return default_sink_known; });
     const std::string value = "{ \"name\": \"" + options.virtual_sink_name + "\" }";
     default_changed = true;
     pw_metadata_set_property(metadata, PW_ID_CORE, kDefaultSinkKey, "Spa:String:JSON", value.c_str());

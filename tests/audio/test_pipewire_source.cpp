@@ -18,6 +18,7 @@
 
 #include "lightwell/audio/pipewire_source.hpp"
 #include "pipewire_fixture.hpp"
+#include "tone_wav.hpp"
 
 using lightwell::test::PipeWireFixture;
 namespace audio = lightwell::audio;
@@ -26,36 +27,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kToneHz[8] = {300, 500, 700, 900, 1100, 1300, 1500, 1700};
-
-void put16(std::ofstream& f, std::uint16_t v) { f.put(static_cast<char>(v & 0xff)).put(static_cast<char>(v >> 8)); }
-void put32(std::ofstream& f, std::uint32_t v) {
-  put16(f, static_cast<std::uint16_t>(v & 0xffff));
-  put16(f, static_cast<std::uint16_t>(v >> 16));
-}
-
-// 16-bit PCM WAV, channel c carries kToneHz[c] at amplitude 0.3.
-void write_tone_wav(const std::filesystem::path& p, std::uint16_t channels, double seconds) {
-  const std::uint32_t frames = static_cast<std::uint32_t>(48000 * seconds);
-  const std::uint32_t data_bytes = frames * channels * 2u;
-  std::ofstream f(p, std::ios::binary);
-  f.write("RIFF", 4);
-  put32(f, 36 + data_bytes);
-  f.write("WAVEfmt ", 8);
-  put32(f, 16);
-  put16(f, 1);
-  put16(f, channels);
-  put32(f, 48000);
-  put32(f, 48000u * channels * 2u);
-  put16(f, static_cast<std::uint16_t>(channels * 2));
-  put16(f, 16);
-  f.write("data", 4);
-  put32(f, data_bytes);
-  for (std::uint32_t i = 0; i < frames; ++i)
-    for (std::uint16_t c = 0; c < channels; ++c) {
-      const double s = 0.3 * std::sin(2 * kPi * kToneHz[c] * i / 48000.0);
-      put16(f, static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(s * 32767))));
-    }
-}
 
 double goertzel_power(const std::vector<float>& x, std::size_t channels, std::size_t ch, double hz) {
   const double coeff = 2 * std::cos(2 * kPi * hz / 48000.0);
@@ -73,7 +44,7 @@ double goertzel_power(const std::vector<float>& x, std::size_t channels, std::si
 void check_tones(const PipeWireFixture& pw, lightwell::audio::AudioSource& source, std::uint16_t channels,
                  const char* map, const std::string& target) {
   const auto wav = pw.runtime_dir() / "tones.wav";
-  write_tone_wav(wav, channels, 3.0);
+  lightwell::test::write_tone_wav(wav, channels, 3.0, [](std::uint16_t c) { return kToneHz[c]; });
   std::vector<std::string> argv = {"pw-play", "--channels", std::to_string(channels), "--channel-map", map};
   if (!target.empty()) argv.insert(argv.end(), {"--target", target});
   argv.push_back(wav.string());

@@ -91,7 +91,9 @@ LightwellProcess::LightwellProcess(LightwellOptions options) {
   cfg << "[server]\nname = \"" << options.server_name << "\"\nbase_port = " << base_port_ << "\nlog_level = \""
       << options.log_level << "\"\n"
       << "[network]\nbind_addresses = [\"127.0.0.1\"]\nweb_ui = false\n"
+      << "[audio]\nsource = \"" << options.audio_source << "\"\n"
       << options.extra_config;
+  extra_environment_ = options.environment;
 }
 
 LightwellProcess::~LightwellProcess() {
@@ -105,8 +107,10 @@ LightwellProcess::~LightwellProcess() {
 
 std::vector<std::string> LightwellProcess::environment() const {
   // Nothing from the developer's session (XDG_RUNTIME_DIR, a real config) leaks in.
-  return {"HOME=" + (dir_ / "home").string(), "XDG_CONFIG_HOME=" + (dir_ / "config").string(),
-          "XDG_STATE_HOME=" + (dir_ / "xdg-state").string(), "PATH=/usr/bin:/bin"};
+  std::vector<std::string> env = {"HOME=" + (dir_ / "home").string(), "XDG_CONFIG_HOME=" + (dir_ / "config").string(),
+                                  "XDG_STATE_HOME=" + (dir_ / "xdg-state").string(), "PATH=/usr/bin:/bin"};
+  env.insert(env.end(), extra_environment_.begin(), extra_environment_.end());
+  return env;
 }
 
 void LightwellProcess::start(std::chrono::milliseconds ready_timeout) {

@@ -35,6 +35,10 @@ struct CliResult {
 struct LightwellOptions {
   std::string server_name = "Lightwell Test";
   std::string log_level = "debug";
+  // [audio] source: the test tone by default, so tests that check tones need no PipeWire;
+  // "pipewire" with `environment` pointing at a PipeWireFixture (issue 6).
+  std::string audio_source = "test-tone";
+  std::vector<std::string> environment;  // extra NAME=value for the server process
   std::string extra_config;  // appended verbatim to the generated TOML
 };
 
@@ -81,6 +85,7 @@ class LightwellProcess {
   std::uint16_t base_port_ = 0;
   pid_t pid_ = -1;
   int runs_ = 0;
+  std::vector<std::string> extra_environment_;
 };
 
 }  // namespace lightwell::test

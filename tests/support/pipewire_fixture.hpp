@@ -47,7 +47,8 @@ class PipeWireFixture {
   // The default sink name as the session manager set it ("" when unset or on timeout).
   std::string default_sink(std::chrono::milliseconds timeout) const;
   // Stops pipewire and wireplumber (SIGKILL, like a crash) and starts them again on the same
-  // runtime directory; returns once the session manager has set a default sink again. The
+  // runtime directory; returns once the session manager has set a default sink again (any
+  // sink: a client may have claimed it already). The
   // session bus stays. Clients connected before see their connection end.
   void restart_pipewire();
   // Pids of the daemons (dbus-daemon, pipewire, wireplumber), for tests.
@@ -55,7 +56,7 @@ class PipeWireFixture {
 
  private:
   pid_t spawn_daemon(const std::vector<std::string>& argv, const std::filesystem::path& log);
-  void start_pipewire_and_session_manager();
+  void start_pipewire_and_session_manager(bool any_default);
   void stop() noexcept;
   std::string log_tails() const;
 
