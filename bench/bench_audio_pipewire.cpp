@@ -248,11 +248,11 @@ void run(bench::Report& report, std::uint32_t channels, double seconds) {
 
   server::LogHub hub = server::LogHub::to_stderr(server::LogLevel::warn);
   server::AudioOptions audio_options;  // defaults: PipeWire, virtual sink
-  server::MediaBackends backends = server::media_backends(audio_options, hub.get("audio"));
+  server::MediaBackends backends = server::media_backends(audio_options);
   Probe probe;
   auto make_pipewire = backends.audio_source;
-  backends.audio_source = [&probe, make_pipewire](std::uint32_t ch) {
-    return std::make_unique<ProbeSource>(make_pipewire(ch), probe);
+  backends.audio_source = [&probe, make_pipewire](std::uint32_t ch, const server::Log& log) {
+    return std::make_unique<ProbeSource>(make_pipewire(ch, log), probe);
   };
   auto make_opus = backends.audio_encoder;
   backends.audio_encoder = [&probe, make_opus](const audio::OpusConfig& c) {

@@ -14,20 +14,20 @@ MediaBackends software_media_backends() {
     return capture::make_test_pattern_source(width_px, height_px);
   };
   b.video_encoder = [](const encode::EncoderConfig& config) { return encode::make_x264_encoder(config); };
-  b.audio_source = [](std::uint32_t channels) { return audio::make_test_tone_source(channels); };
+  b.audio_source = [](std::uint32_t channels, const Log&) { return audio::make_test_tone_source(channels); };
   b.audio_encoder = [](const audio::OpusConfig& config) { return audio::make_opus_encoder(config); };
   return b;
 }
 
-MediaBackends media_backends(const AudioOptions& audio, Log audio_log) {
+MediaBackends media_backends(const AudioOptions& audio) {
   MediaBackends b = software_media_backends();
   if (audio.source == AudioSourceKind::pipewire) {
-    b.audio_source = [audio, audio_log](std::uint32_t channels) {
+    b.audio_source = [audio](std::uint32_t channels, const Log& log) {
       audio::PipeWireSourceOptions o;
       o.channels = channels;
       o.target_sink = audio.sink;
       o.virtual_sink = audio.virtual_sink;
-      o.on_event = [audio_log](std::string_view line) { audio_log.info("{}", line); };
+      o.on_event = [log](std::string_view line) { log.info("{}", line); };
       return audio::make_pipewire_source(o);
     };
   }

@@ -148,7 +148,7 @@ MediaSession::Impl::Impl(MediaSessionConfig c, const MediaBackends& b, Log l, Fa
   encoder = make_backend<encode::VideoEncoder>(
       "video encoder", [&]() { return backends.video_encoder ? backends.video_encoder(enc) : nullptr; });
   audio_source = make_backend<audio::AudioSource>(
-      "audio capture", [&]() { return backends.audio_source ? backends.audio_source(opus.channels) : nullptr; });
+      "audio capture", [&]() { return backends.audio_source ? backends.audio_source(opus.channels, log) : nullptr; });
   audio_encoder = make_backend<audio::AudioEncoder>(
       "audio encoder", [&]() { return backends.audio_encoder ? backends.audio_encoder(opus) : nullptr; });
   if (audio_encoder->channels() != opus.channels || audio_encoder->frame_samples() == 0) {

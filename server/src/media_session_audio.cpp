@@ -51,7 +51,7 @@ void MediaSession::Impl::run_audio(std::stop_token stop) {
       std::unique_ptr<audio::AudioSource> rebuilt;
       if (++source_failures < kMaxConsecutiveAudioFailures) {
         try {
-          rebuilt = backends.audio_source(opus.channels);
+          rebuilt = backends.audio_source(opus.channels, log);
         } catch (const std::exception& e) {
           log.warn("audio: rebuilding the source failed: {}", e.what());
         }

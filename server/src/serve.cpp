@@ -246,7 +246,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   StreamControllerOptions stream_options;
   stream_options.video = setup.config.video;
-  StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio, hub.get("audio")),
+  StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio),
                            stream_options, hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
   auto media_socket = [&](std::uint16_t port, bool video) {

@@ -174,7 +174,7 @@ struct Fakes {
       v->config = c;
       return std::make_unique<FakeVideoEncoder>(v);
     };
-    b.audio_source = [a](std::uint32_t channels) {
+    b.audio_source = [a](std::uint32_t channels, const lightwell::server::Log&) {
       a->source_channels = channels;
       return std::make_unique<FakeAudioSource>(a, channels);
     };

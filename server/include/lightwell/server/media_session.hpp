@@ -45,7 +45,9 @@ namespace lightwell::server {
 struct MediaBackends {
   std::function<std::unique_ptr<capture::FrameSource>(std::uint32_t width_px, std::uint32_t height_px)> frame_source;
   std::function<std::unique_ptr<encode::VideoEncoder>(const encode::EncoderConfig&)> video_encoder;
-  std::function<std::unique_ptr<audio::AudioSource>(std::uint32_t channels)> audio_source;
+  // `log` is the session's (component and session id); sources that report events (PipeWire)
+  // keep a copy and may log from their own threads.
+  std::function<std::unique_ptr<audio::AudioSource>(std::uint32_t channels, const Log& log)> audio_source;
   std::function<std::unique_ptr<audio::AudioEncoder>(const audio::OpusConfig&)> audio_encoder;
 };
 

@@ -115,8 +115,8 @@ class StreamController {
 // and PipeWire backends, chosen by probing, replace the parts in later issues.)
 MediaBackends software_media_backends();
 // What `serve` uses: software_media_backends() with the audio source the config names
-// (PipeWire by default, issue 6). PipeWire events are logged through `audio_log` (from the
-// session's PipeWire supervisor thread).
-MediaBackends media_backends(const AudioOptions& audio, Log audio_log);
+// (PipeWire by default, issue 6). PipeWire events go to the session's log (from the source's
+// supervisor thread).
+MediaBackends media_backends(const AudioOptions& audio);
 
 }  // namespace lightwell::server
