@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "lightwell/audio/probe.hpp"
 #include "lightwell/encode/probe.hpp"
 #include "lightwell/net/http_server.hpp"
 #include "lightwell/net/rtsp_server.hpp"
@@ -66,6 +67,18 @@ void log_summary(const Log& log, const Setup& setup, const std::string& name, co
                                                         : std::string("PipeWire default sink");
   log.info("audio: {}, up to {} channels; input {}", audio_from, c.audio.max_channels,
            c.input.enabled ? "enabled" : "disabled");
+  if (c.audio.source == AudioSourceKind::pipewire) {
+    // Said at start, not only when a client connects: the usual mistake is a system service
+    // that cannot see the user's PipeWire (docs/audio-pipewire.md "Configuration").
+    const audio::AudioProbe probe = audio::probe_audio(audio::audio_probe_env_from_process());
+    if (!probe.pipewire_reachable) {
+      log.warn("audio: PipeWire is not reachable ({}{}{}): streams will carry silence until it is. Fix: run "
+               "lightwell in the user session that runs PipeWire, or set XDG_RUNTIME_DIR / "
+               "PIPEWIRE_RUNTIME_DIR to its runtime directory",
+               probe.pipewire_socket.empty() ? std::string("no socket named") : probe.pipewire_socket.string(),
+               probe.pipewire_detail.empty() ? "" : ": ", probe.pipewire_detail);
+    }
+  }
   log.info("web UI {}, allowed from {}", c.network.web_ui ? "enabled" : "disabled",
            fmt::format("{}", fmt::join(c.security.web_ui_allowed_networks, ", ")));
   std::vector<std::string> names;
