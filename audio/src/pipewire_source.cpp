@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "pipewire_capture.hpp"
 #include "pipewire_ring.hpp"
@@ -18,9 +19,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void validate(const PipeWireSourceOptions& o) {
-  if (o.channels != 2 && o.channels != 6 && o.channels != 8) {
-    throw std::invalid_argument("pipewire: unsupported channel count " + std::to_string(o.channels) +
-                                " (2, 6 or 8)");
+  for (const std::uint32_t c : {o.channels, o.max_channels}) {
+    if (c != 2 && c != 6 && c != 8) {
+      throw std::invalid_argument("pipewire: unsupported channel count " + std::to_string(c) + " (2, 6 or 8)");
+    }
   }
   if (o.ring_ms < 20 || o.ring_ms > 2000) throw std::invalid_argument("pipewire: ring_ms must be 20..2000");
   if (o.max_backlog_ms < 10 || o.max_backlog_ms >= o.ring_ms) {
@@ -36,10 +38,13 @@ class PipeWireSource final : public AudioSource {
   // retry=false: one synchronous attempt that throws (connect_pipewire_source).
   PipeWireSource(PipeWireSourceOptions options, bool retry)
       : options_(std::move(options)),
-        ring_(std::size_t{kSampleRateHz} * options_.ring_ms / 1000 * options_.channels, options_.channels),
-        max_backlog_samples_(std::size_t{kSampleRateHz} * options_.max_backlog_ms / 1000 * options_.channels) {
+        capture_options_(capture_options(options_)),
+        ring_(std::size_t{kSampleRateHz} * options_.ring_ms / 1000 * capture_options_.channels,
+              capture_options_.channels),
+        max_backlog_samples_(std::size_t{kSampleRateHz} * options_.max_backlog_ms / 1000 * capture_options_.channels),
+        scratch_(std::size_t{kSampleRateHz} * 60 / 1000 * capture_options_.channels) {
     if (!retry) {
-      capture_ = std::make_unique<detail::PipeWireCapture>(options_, ring_);
+      capture_ = std::make_unique<detail::PipeWireCapture>(capture_options_, ring_);
       connected_.store(true);
       return;
     }
@@ -56,6 +61,31 @@ class PipeWireSource final : public AudioSource {
   }
 
   AudioStatus read(std::span<float> out, std::chrono::milliseconds timeout) override {
+    if (capture_options_.channels == options_.channels) return read_captured(out, timeout);
+    // Fewer channels captured than the session has: read them, then spread each frame over
+    // the session's layout with the extra channels silent.
+    const std::size_t frames = out.size() / options_.channels;
+    const std::size_t captured = capture_options_.channels;
+    if (scratch_.size() < frames * captured) scratch_.resize(frames * captured);  // > 60 ms frames only
+    const AudioStatus status = read_captured(std::span<float>(scratch_.data(), frames * captured), timeout);
+    std::fill(out.begin(), out.end(), 0.0f);
+    for (std::size_t f = 0; f < frames; ++f) {
+      std::copy_n(scratch_.begin() + static_cast<std::ptrdiff_t>(f * captured), captured,
+                  out.begin() + static_cast<std::ptrdiff_t>(f * options_.channels));
+    }
+    return status;
+  }
+  std::uint32_t channels() const noexcept override { return options_.channels; }
+  std::string_view name() const noexcept override { return "pipewire"; }
+
+ private:
+  static PipeWireSourceOptions capture_options(const PipeWireSourceOptions& o) {
+    PipeWireSourceOptions c = o;
+    c.channels = std::min(o.channels, o.max_channels);
+    return c;
+  }
+
+  AudioStatus read_captured(std::span<float> out, std::chrono::milliseconds timeout) {
     // Bound latency: audio that piled up (a stall of this thread, a burst from PipeWire) is
     // dropped down to the backlog limit rather than delivered late forever.
     const std::size_t available = ring_.available();
@@ -68,7 +98,7 @@ class PipeWireSource final : public AudioSource {
       for (std::size_t have = ring_.available(); have < out.size(); have = ring_.available()) {
         const auto now = Clock::now();
         if (now >= deadline) break;
-        const auto missing_frames = static_cast<std::int64_t>((out.size() - have) / options_.channels);
+        const auto missing_frames = static_cast<std::int64_t>((out.size() - have) / capture_options_.channels);
         const auto needed = std::chrono::microseconds(std::max<std::int64_t>(200, missing_frames * 1'000'000 / kSampleRateHz));
         std::this_thread::sleep_until(std::min<Clock::time_point>(deadline, now + needed));
       }
@@ -80,10 +110,7 @@ class PipeWireSource final : public AudioSource {
     ring_.pop(out.data(), out.size());
     return AudioStatus::ok;
   }
-  std::uint32_t channels() const noexcept override { return options_.channels; }
-  std::string_view name() const noexcept override { return "pipewire"; }
 
- private:
   void report(const std::string& line) const {
     if (options_.on_event) options_.on_event(line);
   }
@@ -101,7 +128,7 @@ class PipeWireSource final : public AudioSource {
       }
       if (!capture_) {
         try {
-          capture_ = std::make_unique<detail::PipeWireCapture>(options_, ring_);
+          capture_ = std::make_unique<detail::PipeWireCapture>(capture_options_, ring_);
           connected_.store(true, std::memory_order_release);
           report("pipewire: capturing " + capture_->description());
         } catch (const std::exception& e) {
@@ -121,8 +148,10 @@ class PipeWireSource final : public AudioSource {
   }
 
   const PipeWireSourceOptions options_;
+  const PipeWireSourceOptions capture_options_;  // channels = what PipeWire delivers
   detail::FloatRing ring_;
   const std::size_t max_backlog_samples_;
+  std::vector<float> scratch_;  // audio thread: one frame of captured channels
   std::unique_ptr<detail::PipeWireCapture> capture_;  // supervisor thread only (retry mode)
   std::atomic<bool> connected_{false};
   std::mutex mutex_;

@@ -27,6 +27,7 @@ MediaBackends media_backends(const AudioOptions& audio) {
       o.channels = channels;
       o.target_sink = audio.sink;
       o.virtual_sink = audio.virtual_sink;
+      o.max_channels = audio.max_channels;
       o.on_event = [log](std::string_view line) { log.info("{}", line); };
       return audio::make_pipewire_source(o);
     };

@@ -41,16 +41,21 @@ double goertzel_power(const std::vector<float>& x, std::size_t channels, std::si
 
 // Plays a tone WAV with pw-play (into `target`, or the default sink when empty) while reading
 // up to 1 s of non-silent audio from `source`; checks every channel carries its own tone.
+// With source_channels > channels (a session wider than what is captured), the extra channels
+// must be exactly silent.
 void check_tones(const PipeWireFixture& pw, lightwell::audio::AudioSource& source, std::uint16_t channels,
-                 const char* map, const std::string& target) {
+                 const char* map, const std::string& target, std::uint32_t wav_rate_hz = 48000,
+                 std::uint16_t source_channels = 0) {
+  if (source_channels == 0) source_channels = channels;
   const auto wav = pw.runtime_dir() / "tones.wav";
-  lightwell::test::write_tone_wav(wav, channels, 3.0, [](std::uint16_t c) { return kToneHz[c]; });
+  lightwell::test::write_tone_wav(wav, channels, 3.0, [](std::uint16_t c) { return kToneHz[c]; }, 0.3, wav_rate_hz);
   std::vector<std::string> argv = {"pw-play", "--channels", std::to_string(channels), "--channel-map", map};
   if (!target.empty()) argv.insert(argv.end(), {"--target", target});
   argv.push_back(wav.string());
   std::thread player([&] { pw.run_client(argv, std::chrono::seconds(20)); });
-  std::vector<float> frame(240u * channels);
+  std::vector<float> frame(240u * source_channels);
   std::vector<float> captured;
+  bool extra_silent = true;
   int ok_frames = 0;
   for (int i = 0; i < 2000 && ok_frames < 200; ++i) {  // up to 200 good frames = 1 s of audio
     if (source.read(frame, std::chrono::milliseconds(50)) == audio::AudioStatus::ok) {
@@ -58,12 +63,22 @@ void check_tones(const PipeWireFixture& pw, lightwell::audio::AudioSource& sourc
       for (float v : frame) energy += v * v;
       if (energy > 1e-3) {
         ++ok_frames;
-        captured.insert(captured.end(), frame.begin(), frame.end());
+        for (std::size_t f = 0; f < 240; ++f) {
+          for (std::size_t c = 0; c < source_channels; ++c) {
+            const float v = frame[f * source_channels + c];
+            if (c < channels) {
+              captured.push_back(v);
+            } else {
+              extra_silent = extra_silent && v == 0.0f;
+            }
+          }
+        }
       }
     }
   }
   player.join();
   REQUIRE(ok_frames == 200);
+  CHECK(extra_silent);
   for (std::size_t c = 0; c < channels; ++c) {
     const double own = goertzel_power(captured, channels, c, kToneHz[c]);
     for (std::size_t o = 0; o < channels; ++o) {
@@ -222,4 +237,32 @@ TEST_CASE("pipewire: a PipeWire restart is survived: silence meanwhile, then the
   check_tones(pw, *source, 2, "FL,FR", "");
   source.reset();
   CHECK(pw.default_sink(std::chrono::seconds(5)) == pw.sink_name());
+}
+
+TEST_CASE("pipewire: a 44.1 kHz player is resampled; the tones keep their pitch", "[pipewire]") {
+  REQUIRE(PipeWireFixture::available());
+  PipeWireFixture pw;
+  ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
+  Events events;
+  audio::PipeWireSourceOptions o;
+  o.on_event = events.sink();
+  auto source = audio::make_pipewire_source(o);
+  REQUIRE(events.wait_for("capturing virtual sink lightwell-sink (stereo)"));
+  // Goertzel at the 48 kHz frequencies: a pitch error of 48/44.1 (8.8 %) would miss them.
+  check_tones(pw, *source, 2, "FL,FR", "", 44100);
+}
+
+TEST_CASE("pipewire: max_channels 2 gives a 5.1 session a stereo sink and silent extra channels", "[pipewire]") {
+  REQUIRE(PipeWireFixture::available());
+  PipeWireFixture pw;
+  ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
+  Events events;
+  audio::PipeWireSourceOptions o;
+  o.channels = 6;
+  o.max_channels = 2;
+  o.on_event = events.sink();
+  auto source = audio::make_pipewire_source(o);
+  REQUIRE(source->channels() == 6);
+  REQUIRE(events.wait_for("capturing virtual sink lightwell-sink (stereo)"));
+  check_tones(pw, *source, 2, "FL,FR", "", 48000, 6);
 }

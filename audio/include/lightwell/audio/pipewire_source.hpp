@@ -31,7 +31,12 @@
 namespace lightwell::audio {
 
 struct PipeWireSourceOptions {
-  std::uint32_t channels = 2;  // 2, 6 or 8
+  std::uint32_t channels = 2;  // 2, 6 or 8: the session's layout, what read() delivers
+  // The most channels taken from PipeWire (2, 6 or 8; config [audio] max_channels): the virtual
+  // sink and the capture use min(channels, max_channels), so the guest sees e.g. a stereo
+  // device, and read() leaves the session's extra channels silent (the first channels of the
+  // encoder order are the same in every layout: FL FR, then FC LFE BL BR).
+  std::uint32_t max_channels = 8;
   // node.name of an existing sink to capture. Non-empty: no virtual sink, default untouched.
   std::string target_sink;
   // With target_sink empty: true creates the virtual sink (above); false captures whatever the
