@@ -120,3 +120,12 @@ TEST_CASE("truncated, oversized and unmapped packets inject nothing", "[injector
   inj.inject(unmapped);
   CHECK(sink.events.empty());
 }
+
+#include "lightwell/input/uinput_sink.hpp"
+
+TEST_CASE("UinputSink fails clearly when the uinput node cannot be opened", "[uinput]") {
+  auto sink = UinputSink::open("/nonexistent/uinput");
+  REQUIRE_FALSE(sink.has_value());
+  CHECK(sink.error().message.find("/nonexistent/uinput") != std::string::npos);
+  CHECK(sink.error().message.find("No such file or directory") != std::string::npos);
+}
