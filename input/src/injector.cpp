@@ -137,7 +137,18 @@ void Injector::inject(const pi::InputEvent& event) {
           sink_.emit({kAbsPointer, EV_ABS, ABS_X, scale(e.x, e.reference_width, screen_.width_px)});
           sink_.emit({kAbsPointer, EV_ABS, ABS_Y, scale(e.y, e.reference_height, screen_.height_px)});
           syn(kAbsPointer);
+        } else if constexpr (std::is_same_v<T, pi::ControllerArrival>) {
+          gamepads_.arrival(e);
+        } else if constexpr (std::is_same_v<T, pi::ControllerState>) {
+          gamepads_.state(e);
+        } else if constexpr (std::is_same_v<T, pi::TouchEvent>) {
+          touch_pen_.touch(e);
+        } else if constexpr (std::is_same_v<T, pi::PenEvent>) {
+          touch_pen_.pen(e);
+        } else if constexpr (std::is_same_v<T, pi::TextEvent>) {
+          text_.type(e);
         }
+        // EnableHaptics, ControllerTouch, ControllerMotion, ControllerBattery: nothing to do.
       },
       event);
 }
@@ -147,6 +158,8 @@ void Injector::release_all() {
   for (const auto code : keys) key(code, false);
   const auto buttons = held_buttons_;
   for (const auto code : buttons) button(code, false);
+  touch_pen_.release_all();
+  gamepads_.remove_all();
 }
 
 }  // namespace lightwell::input

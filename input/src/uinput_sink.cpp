@@ -1,6 +1,9 @@
 // uinput backend through libevdev (capability bits per device kind, docs/input.md).
 #include "lightwell/input/uinput_sink.hpp"
 
+#include "uinput_caps.hpp"
+#include "uinput_ff.hpp"
+
 #include <fcntl.h>
 #include <libevdev/libevdev-uinput.h>
 #include <libevdev/libevdev.h>
@@ -26,43 +29,26 @@ proto::Result<std::unique_ptr<UinputSink>> UinputSink::open(std::string node, Sc
   return std::unique_ptr<UinputSink>(new UinputSink(std::move(node), screen));
 }
 
+UinputSink::UinputSink(std::string node, ScreenSize screen)
+    : node_(std::move(node)), screen_(screen), feedback_(std::make_unique<detail::FeedbackTable>()) {}
+
 UinputSink::~UinputSink() {
   for (auto& [k, dev] : devices_) libevdev_uinput_destroy(dev);
 }
+
+std::vector<int> UinputSink::feedback_fds() const { return feedback_->fds(); }
+void UinputSink::service_feedback(std::vector<Rumble>& out) { feedback_->service(out); }
 
 void UinputSink::create_device(DeviceId device) {
   if (devices_.count(key_of(device)) != 0) return;
   libevdev* dev = libevdev_new();
   switch (device.kind) {
-    case DeviceKind::keyboard:
-      libevdev_set_name(dev, "Lightwell Keyboard");
-      libevdev_enable_event_type(dev, EV_KEY);
-      for (unsigned c = KEY_ESC; c < BTN_MISC; ++c) libevdev_enable_event_code(dev, EV_KEY, c, nullptr);
-      for (unsigned c = KEY_OK; c < BTN_DPAD_UP; ++c) libevdev_enable_event_code(dev, EV_KEY, c, nullptr);
-      break;
-    case DeviceKind::mouse:
-      libevdev_set_name(dev, "Lightwell Mouse");
-      libevdev_enable_event_type(dev, EV_KEY);
-      for (unsigned c = BTN_LEFT; c <= BTN_EXTRA; ++c) libevdev_enable_event_code(dev, EV_KEY, c, nullptr);
-      libevdev_enable_event_type(dev, EV_REL);
-      for (unsigned c : {REL_X, REL_Y, REL_WHEEL, REL_HWHEEL, REL_WHEEL_HI_RES, REL_HWHEEL_HI_RES})
-        libevdev_enable_event_code(dev, EV_REL, c, nullptr);
-      break;
-    case DeviceKind::absolute_pointer: {
-      libevdev_set_name(dev, "Lightwell Absolute Pointer");
-      libevdev_enable_event_type(dev, EV_KEY);
-      libevdev_enable_event_code(dev, EV_KEY, BTN_LEFT, nullptr);
-      libevdev_enable_event_type(dev, EV_ABS);
-      input_absinfo x{0, 0, screen_.width_px - 1, 0, 0, 0};
-      input_absinfo y{0, 0, screen_.height_px - 1, 0, 0, 0};
-      libevdev_enable_event_code(dev, EV_ABS, ABS_X, &x);
-      libevdev_enable_event_code(dev, EV_ABS, ABS_Y, &y);
-      break;
-    }
-    default:
-      libevdev_free(dev);
-      last_error_ = "device kind not supported yet";
-      return;
+    case DeviceKind::keyboard: describe_keyboard(dev); break;
+    case DeviceKind::mouse: describe_mouse(dev); break;
+    case DeviceKind::absolute_pointer: describe_absolute_pointer(dev, screen_); break;
+    case DeviceKind::touchscreen: describe_touchscreen(dev, screen_); break;
+    case DeviceKind::pen: describe_pen(dev, screen_); break;
+    case DeviceKind::gamepad: describe_gamepad(dev, device.index); break;
   }
   const int fd = ::open(node_.c_str(), O_RDWR | O_CLOEXEC);
   libevdev_uinput* ui = nullptr;
@@ -74,11 +60,13 @@ void UinputSink::create_device(DeviceId device) {
     return;
   }
   devices_[key_of(device)] = ui;
+  if (device.kind == DeviceKind::gamepad) feedback_->add(device.index, ui);
 }
 
 void UinputSink::remove_device(DeviceId device) {
   const auto it = devices_.find(key_of(device));
   if (it == devices_.end()) return;
+  if (device.kind == DeviceKind::gamepad) feedback_->remove(device.index);
   libevdev_uinput_destroy(it->second);
   devices_.erase(it);
 }

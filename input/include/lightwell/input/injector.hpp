@@ -1,8 +1,9 @@
 // Turns decoded GameStream input (proto/input.hpp) into evdev-level events for an InputSink.
 //
-// The Injector keeps the held keys and mouse buttons so release_all() (session end) can
-// release every one of them (input.md §3, §4). Gamepads, touch, pen and UTF-8 text are NOT
-// done yet (docs/input.md "What is left"); those events are ignored.
+// The Injector handles keyboard and mouse itself and hands gamepads (gamepads.hpp), touch and
+// pen (touch_pen.hpp) and UTF-8 text (text_typer.hpp) to their parts. It keeps the held keys
+// and mouse buttons so release_all() (session end) can release every one of them (input.md
+// §3, §4) — and so do the parts for their devices.
 // Ownership: the Injector holds a reference to the sink; the sink must outlive it.
 // Thread rules: not thread-safe; one thread (the control thread) drives an Injector.
 #pragma once
@@ -10,64 +11,27 @@
 #include <cstdint>
 #include <optional>
 #include <set>
-#include <vector>
 
+#include "lightwell/input/gamepads.hpp"
+#include "lightwell/input/sink.hpp"
+#include "lightwell/input/text_typer.hpp"
+#include "lightwell/input/touch_pen.hpp"
 #include "lightwell/proto/input.hpp"
 
 namespace lightwell::input {
 
-enum class DeviceKind : std::uint8_t { keyboard, mouse, absolute_pointer, touchscreen, pen, gamepad };
-
-struct DeviceId {
-  DeviceKind kind = DeviceKind::keyboard;
-  std::uint8_t index = 0;  // gamepad number (0..15); 0 for the others
-  bool operator==(const DeviceId&) const = default;
-};
-
-// One evdev event (type/code/value as in linux/input-event-codes.h). SYN_REPORT is sent
-// as an ordinary event {EV_SYN, SYN_REPORT, 0}.
-struct EvdevEvent {
-  DeviceId device;
-  std::uint16_t type = 0;
-  std::uint16_t code = 0;
-  std::int32_t value = 0;
-  bool operator==(const EvdevEvent&) const = default;
-};
-
-// Backend: uinput in production, RecordingSink in tests.
-class InputSink {
- public:
-  virtual ~InputSink() = default;
-  virtual void create_device(DeviceId device) = 0;
-  virtual void remove_device(DeviceId device) = 0;
-  virtual void emit(const EvdevEvent& event) = 0;
-};
-
-// Records everything it receives (tests, and a future `lightwell input-test`).
-class RecordingSink final : public InputSink {
- public:
-  void create_device(DeviceId device) override { created.push_back(device); }
-  void remove_device(DeviceId device) override { removed.push_back(device); }
-  void emit(const EvdevEvent& event) override { events.push_back(event); }
-  std::vector<DeviceId> created;
-  std::vector<DeviceId> removed;
-  std::vector<EvdevEvent> events;
-};
-
 // Windows VK (low byte of the key code) -> evdev KEY_* (input.md §3.2); nullopt = not mapped.
 std::optional<std::uint16_t> vk_to_evdev(std::uint8_t vk) noexcept;
 
-struct ScreenSize {
-  std::int32_t width_px = 1920;
-  std::int32_t height_px = 1080;
-};
-
 class Injector {
  public:
-  Injector(InputSink& sink, ScreenSize screen) noexcept : sink_(sink), screen_(screen) {}
-  // Injects one decoded event; unsupported kinds are ignored.
+  Injector(InputSink& sink, ScreenSize screen) noexcept
+      : sink_(sink), screen_(screen), gamepads_(sink), touch_pen_(sink, screen), text_(sink) {}
+  // Injects one decoded event. Controller touchpad, motion and battery, and haptics enable
+  // are accepted and ignored (feature flag 0x02 is not advertised, input.md §0).
   void inject(const proto::input::InputEvent& event);
-  // Releases every held key and mouse button (session end).
+  // Session end: releases every held key and mouse button, lifts touches, takes the pen out
+  // of range, neutralises and removes gamepads. Idempotent.
   void release_all();
 
  private:
@@ -83,6 +47,9 @@ class Injector {
   std::set<std::uint16_t> held_buttons_;
   std::int32_t vscroll_remainder_ = 0;  // 1/120 notch units not yet sent as REL_WHEEL
   std::int32_t hscroll_remainder_ = 0;
+  Gamepads gamepads_;
+  TouchPen touch_pen_;
+  TextTyper text_;
 };
 
 }  // namespace lightwell::input
