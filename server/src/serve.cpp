@@ -259,6 +259,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   StreamControllerOptions stream_options;
   stream_options.video = setup.config.video;
+  stream_options.input = setup.config.input;
   StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio),
                            stream_options, hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
