@@ -20,11 +20,14 @@ std::int64_t FeedbackTable::now_ms() {
 }
 
 void FeedbackTable::add(std::uint8_t gamepad, libevdev_uinput* device) {
-  const int fd = libevdev_uinput_get_fd(device);
+  add_fd(gamepad, libevdev_uinput_get_fd(device));
+}
+
+void FeedbackTable::add_fd(std::uint8_t gamepad, int fd) {
   // service() drains the fd until EAGAIN; a blocking read would hang the input thread.
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  pads_.insert_or_assign(gamepad, Pad{device, RumbleMixer(gamepad)});
+  pads_.insert_or_assign(gamepad, Pad{fd, RumbleMixer(gamepad)});
 }
 
 void FeedbackTable::remove(std::uint8_t gamepad) {
@@ -38,12 +41,13 @@ void FeedbackTable::remove(std::uint8_t gamepad) {
 std::vector<int> FeedbackTable::fds() const {
   std::vector<int> out;
   out.reserve(pads_.size());
-  for (const auto& [n, pad] : pads_) out.push_back(libevdev_uinput_get_fd(pad.device));
+  for (const auto& [n, pad] : pads_) out.push_back(pad.fd);
   return out;
 }
 
 void FeedbackTable::drain(Pad& pad, std::int64_t now) {
-  const int fd = libevdev_uinput_get_fd(pad.device);
+  const int fd = pad.fd;
+  // The kernel's uinput queue holds 16 events (UINPUT_BUFFER_SIZE): read them in one go.
   input_event events[16];
   for (;;) {
     const ssize_t got = ::read(fd, events, sizeof events);

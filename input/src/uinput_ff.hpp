@@ -33,7 +33,12 @@ namespace lightwell::input::detail {
 
 class FeedbackTable {
  public:
+  // Starts answering the pad's uinput fd (libevdev_uinput_get_fd). Replaces an earlier
+  // registration of the same gamepad number.
   void add(std::uint8_t gamepad, libevdev_uinput* device);
+  // The same for a bare fd speaking the uinput read/ioctl protocol (add() uses it; the unit
+  // tests feed a pipe with an ioctl stand-in). The fd stays owned by the caller.
+  void add_fd(std::uint8_t gamepad, int fd);
   // Forgets the pad; if it was rumbling, a {gamepad, 0, 0} is reported by the next service().
   void remove(std::uint8_t gamepad);
   std::vector<int> fds() const;
@@ -44,7 +49,7 @@ class FeedbackTable {
 
  private:
   struct Pad {
-    libevdev_uinput* device = nullptr;
+    int fd = -1;
     RumbleMixer mixer;
   };
   static std::int64_t now_ms();

@@ -3,13 +3,27 @@
 // FF_GAIN, sent only on change, zeros when effects stop) and §8 (0x010B values persist on
 // the client, so effect lengths must expire on the host). Effects are built as the kernel
 // hands them to uinput (struct ff_effect of linux/input.h, id already assigned).
+//
+// FeedbackTable (the uinput side) is tested against a stand-in for the kernel: a pipe carries
+// the events uinput would queue, and this binary's own ioctl() (it interposes libc's for the
+// pipe's fd only, forwarding every other fd to the real syscall) answers UI_BEGIN_FF_UPLOAD /
+// UI_BEGIN_FF_ERASE and records UI_END_FF_*, as drivers/input/misc/uinput.c does: BEGIN
+// looks the request id up (-EINVAL if unknown), copies the effect / effect id and sets
+// retval 0; END hands the retval back to the waiting guest.
 #include <linux/input.h>
+#include <linux/uinput.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdarg>
+#include <map>
 #include <vector>
 
 #include "../../input/src/rumble_mixer.hpp"
+#include "../../input/src/uinput_ff.hpp"
 
 namespace {
 using lightwell::input::Rumble;
@@ -172,4 +186,159 @@ TEST_CASE("malformed uploads and unknown effect types", "[rumble]") {
   m.play(3, 1, 0);
   CHECK(update(m, 0).empty());
   CHECK(m.last() == Rumble{0, 0, 0});
+}
+
+// ---------------------------------------------------------------------------------------
+// The uinput stand-in.
+namespace {
+
+struct FakeUinput {
+  int fds[2] = {-1, -1};  // [0] is what FeedbackTable reads and ioctls, [1] is the "kernel"
+  std::map<unsigned, ff_effect> uploads;  // pending upload requests: request id → effect
+  std::map<unsigned, unsigned> erases;    // pending erase requests: request id → effect id
+  std::map<unsigned, int> answered;       // END_FF_*: request id → retval
+  int begins = 0;
+
+  FakeUinput() { REQUIRE(::pipe(fds) == 0); }
+  ~FakeUinput() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  void queue(std::uint16_t type, std::uint16_t code, std::int32_t value) const {
+    input_event ev{};
+    ev.type = type;
+    ev.code = code;
+    ev.value = value;
+    REQUIRE(::write(fds[1], &ev, sizeof ev) == static_cast<ssize_t>(sizeof ev));
+  }
+  void request_upload(unsigned id, const ff_effect& e) {
+    uploads[id] = e;
+    queue(EV_UINPUT, UI_FF_UPLOAD, static_cast<std::int32_t>(id));
+  }
+  void request_erase(unsigned id, unsigned effect_id) {
+    erases[id] = effect_id;
+    queue(EV_UINPUT, UI_FF_ERASE, static_cast<std::int32_t>(id));
+  }
+
+  int ioctl(unsigned long request, void* arg) {
+    if (request == UI_BEGIN_FF_UPLOAD) {
+      ++begins;
+      auto* up = static_cast<uinput_ff_upload*>(arg);
+      const auto it = uploads.find(up->request_id);
+      if (it == uploads.end()) return errno = EINVAL, -1;
+      up->retval = 0;
+      up->effect = it->second;
+      up->old = ff_effect{};
+      return 0;
+    }
+    if (request == UI_END_FF_UPLOAD) {
+      const auto* up = static_cast<const uinput_ff_upload*>(arg);
+      if (uploads.erase(up->request_id) == 0) return errno = EINVAL, -1;
+      answered[up->request_id] = up->retval;
+      return 0;
+    }
+    if (request == UI_BEGIN_FF_ERASE) {
+      ++begins;
+      auto* er = static_cast<uinput_ff_erase*>(arg);
+      const auto it = erases.find(er->request_id);
+      if (it == erases.end()) return errno = EINVAL, -1;
+      er->retval = 0;
+      er->effect_id = it->second;
+      return 0;
+    }
+    if (request == UI_END_FF_ERASE) {
+      const auto* er = static_cast<const uinput_ff_erase*>(arg);
+      if (erases.erase(er->request_id) == 0) return errno = EINVAL, -1;
+      answered[er->request_id] = er->retval;
+      return 0;
+    }
+    return errno = ENOTTY, -1;
+  }
+};
+
+// Test-only: the stand-in the interposed ioctl() talks to while a test runs.
+FakeUinput* g_fake_uinput = nullptr;
+
+struct FakeScope {
+  FakeUinput fake;
+  FakeScope() { g_fake_uinput = &fake; }
+  ~FakeScope() { g_fake_uinput = nullptr; }
+};
+
+using lightwell::input::detail::FeedbackTable;
+
+std::vector<Rumble> service(FeedbackTable& table) {
+  std::vector<Rumble> out;
+  table.service(out);
+  return out;
+}
+}  // namespace
+
+extern "C" int ioctl(int fd, unsigned long request, ...) noexcept {
+  va_list ap;
+  va_start(ap, request);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  if (g_fake_uinput != nullptr && fd == g_fake_uinput->fds[0]) return g_fake_uinput->ioctl(request, arg);
+  return static_cast<int>(::syscall(SYS_ioctl, fd, request, arg));
+}
+
+TEST_CASE("uinput: upload is answered with the mixer's retval, play rumbles", "[rumble][uinput]") {
+  FakeScope s;
+  FeedbackTable table;
+  table.add_fd(7, s.fake.fds[0]);
+  CHECK(table.fds() == std::vector<int>{s.fake.fds[0]});
+  CHECK(service(table).empty());  // nothing queued: returns at once (O_NONBLOCK)
+
+  s.fake.request_upload(3, rumble(0, 0x8000, 0x4000));
+  s.fake.queue(EV_FF, 0, 1);  // play effect 0 once
+  CHECK(service(table) == Rumbles{{7, 0x8000, 0x4000}});
+  CHECK(s.fake.answered == std::map<unsigned, int>{{3, 0}});
+  CHECK(s.fake.uploads.empty());
+
+  s.fake.queue(EV_FF, FF_GAIN, 0x8000);
+  CHECK(service(table) == Rumbles{{7, 0x4000, 0x2000}});
+  s.fake.queue(EV_FF, FF_GAIN, 0xFFFF);
+  CHECK(service(table) == Rumbles{{7, 0x8000, 0x4000}});
+
+  s.fake.request_erase(4, 0);  // erasing the playing effect stops it
+  CHECK(service(table) == Rumbles{{7, 0, 0}});
+  CHECK(s.fake.answered.at(4) == 0);
+  CHECK(service(table).empty());
+}
+
+TEST_CASE("uinput: a refused upload, unknown requests, stop", "[rumble][uinput]") {
+  FakeScope s;
+  FeedbackTable table;
+  table.add_fd(0, s.fake.fds[0]);
+  s.fake.request_upload(1, rumble(RumbleMixer::kMaxEffectId, 1, 1));
+  s.fake.queue(EV_UINPUT, UI_FF_UPLOAD, 9);  // no such request (timed out in the kernel)
+  s.fake.queue(EV_UINPUT, UI_FF_ERASE, 10);
+  CHECK(service(table).empty());
+  CHECK(s.fake.answered == std::map<unsigned, int>{{1, -EINVAL}});
+  CHECK(s.fake.begins == 3);  // the unknown ones got no END
+
+  s.fake.request_upload(2, rumble(1, 0x0100, 0x0200));
+  s.fake.queue(EV_FF, 1, 1);
+  s.fake.queue(EV_FF, 1, 0);  // played and stopped within one read: nothing to send
+  CHECK(service(table).empty());
+  s.fake.queue(EV_FF, 1, 3);
+  CHECK(service(table) == Rumbles{{0, 0x0100, 0x0200}});
+  s.fake.queue(EV_FF, 1, 0);
+  CHECK(service(table) == Rumbles{{0, 0, 0}});
+}
+
+TEST_CASE("uinput: removing a rumbling pad sends zeros once", "[rumble][uinput]") {
+  FakeScope s;
+  FeedbackTable table;
+  table.add_fd(2, s.fake.fds[0]);
+  s.fake.request_upload(0, rumble(0, 0xFFFF, 0));
+  s.fake.queue(EV_FF, 0, 1);
+  CHECK(service(table) == Rumbles{{2, 0xFFFF, 0}});
+  table.remove(2);
+  CHECK(table.fds().empty());
+  CHECK(service(table) == Rumbles{{2, 0, 0}});
+  CHECK(service(table).empty());
+  table.remove(2);  // unknown: nothing
+  CHECK(service(table).empty());
 }
