@@ -18,7 +18,6 @@
 // Thread rules: one thread (the sink's).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
