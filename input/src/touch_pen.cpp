@@ -66,14 +66,18 @@ std::int32_t fold_orientation(std::uint16_t rotation_deg) noexcept {
 }
 
 Tilt pen_tilt(std::uint16_t rotation_deg, std::uint8_t tilt_deg) noexcept {
+  // sin/cos of exact multiples of 90° come out as ±1e-16 instead of 0; at tilt 90 (z ≈ 0)
+  // atan2 of two such residues would give an arbitrary angle, so they are snapped to 0.
+  auto snap = [](double v) { return std::abs(v) < 1e-9 ? 0.0 : v; };
   const double rot = -static_cast<double>(rotation_deg) * kDegToRad;
   const double t = static_cast<double>(tilt_deg) * kDegToRad;
-  const double radius = std::sin(t);
-  const double z = std::cos(t);
+  const double radius = snap(std::sin(t));
+  const double z = snap(std::cos(t));
   auto deg = [](double rad) {
     return std::clamp(round_to_int(rad / kDegToRad), r::kMinAngleDeg, r::kMaxAngleDeg);
   };
-  return {deg(std::atan2(std::sin(rot) * radius, z)), deg(std::atan2(std::cos(rot) * radius, z))};
+  return {deg(std::atan2(snap(std::sin(rot)) * radius, z)),
+          deg(std::atan2(snap(std::cos(rot)) * radius, z))};
 }
 
 // ---- Touch ---------------------------------------------------------------------------
