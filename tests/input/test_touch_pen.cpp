@@ -291,3 +291,123 @@ TEST_CASE("normalized coordinates are clamped and scaled to 0..extent-1", "[touc
   CHECK(scale_normalized(0.5f, 1080) == 540);  // 539.5 rounds away from zero
   CHECK(scale_normalized(0.5f, 0) == 0);
 }
+
+// ---- Device descriptions (uinput_caps_touch.cpp), checked on a libevdev description
+// without /dev/uinput. The libevdev headers are a private dependency of lightwell::input,
+// hence the explicit 1.0 include path when the plain one is not on the include path.
+#if __has_include(<libevdev/libevdev.h>)
+#include <libevdev/libevdev.h>
+#else
+#include <libevdev-1.0/libevdev/libevdev.h>
+#endif
+#include <memory>
+
+#include "../../input/src/uinput_caps.hpp"
+
+namespace {
+using DevPtr = std::unique_ptr<libevdev, decltype(&libevdev_free)>;
+
+DevPtr described(DeviceKind kind, ScreenSize screen) {
+  DevPtr dev(libevdev_new(), &libevdev_free);
+  REQUIRE(dev);
+  if (kind == DeviceKind::touchscreen) describe_touchscreen(dev.get(), screen);
+  else describe_pen(dev.get(), screen);
+  return dev;
+}
+
+struct Abs {
+  int min, max, resolution;
+};
+Abs abs_of(libevdev* dev, unsigned code) {
+  const input_absinfo* a = libevdev_get_abs_info(dev, code);
+  REQUIRE(a != nullptr);
+  return {a->minimum, a->maximum, a->resolution};
+}
+
+// Every event emitted must be a code the device has, and inside its declared range.
+void check_within(libevdev* dev, const std::vector<EvdevEvent>& events) {
+  for (const auto& e : events) {
+    INFO("type " << e.type << " code " << e.code << " value " << e.value);
+    CHECK(libevdev_has_event_code(dev, e.type, e.code));
+    if (e.type == 3 && e.code != 0x39) {  // tracking id −1 is the protocol's "lifted"
+      const Abs a = abs_of(dev, e.code);
+      CHECK(e.value >= a.min);
+      CHECK(e.value <= a.max);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("touchscreen description: name, direct, protocol B axes and ranges", "[caps]") {
+  const auto dev = described(DeviceKind::touchscreen, {1920, 1080});
+  CHECK(std::string(libevdev_get_name(dev.get())) == "Lightwell Touchscreen");
+  CHECK(libevdev_has_property(dev.get(), 0x01));  // INPUT_PROP_DIRECT
+  CHECK_FALSE(libevdev_has_property(dev.get(), 0x00));  // not INPUT_PROP_POINTER
+  CHECK(libevdev_has_event_code(dev.get(), 1, 0x14a));
+  const Abs slot = abs_of(dev.get(), 0x2f);
+  CHECK((slot.min == 0 && slot.max == 15));
+  const Abs id = abs_of(dev.get(), 0x39);
+  CHECK((id.min == 0 && id.max == 65535));
+  for (const unsigned c : {0u, 0x35u}) {
+    const Abs a = abs_of(dev.get(), c);
+    CHECK((a.min == 0 && a.max == 1919 && a.resolution == 4));
+  }
+  for (const unsigned c : {1u, 0x36u}) {
+    const Abs a = abs_of(dev.get(), c);
+    CHECK((a.min == 0 && a.max == 1079 && a.resolution == 4));
+  }
+  for (const unsigned c : {0x18u, 0x3au}) CHECK(abs_of(dev.get(), c).max == 1024);
+  const Abs orient = abs_of(dev.get(), 0x34);
+  CHECK((orient.min == -90 && orient.max == 90));
+  CHECK(abs_of(dev.get(), 0x30).max == 1920);
+  CHECK(abs_of(dev.get(), 0x31).max == 1920);
+}
+
+TEST_CASE("pen description: what libinput requires of a tablet", "[caps]") {
+  const auto dev = described(DeviceKind::pen, {1920, 1080});
+  CHECK(std::string(libevdev_get_name(dev.get())) == "Lightwell Pen");
+  CHECK(libevdev_has_property(dev.get(), 0x01));
+  // libinput: "missing tablet capabilities: xy pen btn-stylus resolution".
+  for (const unsigned c : {0x14au, 0x140u, 0x141u, 0x14bu, 0x14cu, 0x149u})
+    CHECK(libevdev_has_event_code(dev.get(), 1, c));
+  CHECK(abs_of(dev.get(), 0).resolution > 0);
+  CHECK(abs_of(dev.get(), 1).resolution > 0);
+  CHECK(abs_of(dev.get(), 0x18).max == 1024);
+  CHECK(abs_of(dev.get(), 0x19).max == 1024);
+  for (const unsigned c : {0x1au, 0x1bu}) {  // tilt: degrees, 57 units/radian
+    const Abs a = abs_of(dev.get(), c);
+    CHECK((a.min == -90 && a.max == 90 && a.resolution == 57));
+  }
+}
+
+TEST_CASE("everything TouchPen emits is declared by the descriptions", "[caps]") {
+  const ScreenSize screen{1280, 800};
+  RecordingSink sink;
+  TouchPen tp(sink, screen);
+  using T = pi::TouchEventType;
+  for (std::uint32_t id = 0; id < 20; ++id) {
+    auto e = touch(T::down, id, -1.0f + 0.15f * static_cast<float>(id), 2.0f, 5.0f);
+    e.rotation_deg = static_cast<std::uint16_t>(id * 19 % 361);
+    e.contact_area_major = 3.0f;  // oversized: clamped
+    e.contact_area_minor = 0.001f * static_cast<float>(id);
+    tp.touch(e);
+  }
+  tp.touch(touch(T::cancel_all, 0, 0, 0));
+  for (const std::uint16_t rot : {std::uint16_t{0}, std::uint16_t{123}, std::uint16_t{360}}) {
+    auto p = pen(T::hover, pi::ToolType::pen, 1.5f, -0.5f, 9.0f, 0xFF);
+    p.rotation_deg = rot;
+    p.tilt_deg = 90;
+    tp.pen(p);
+    p.event_type = T::down;
+    p.tool = pi::ToolType::eraser;
+    tp.pen(p);
+  }
+  tp.release_all();
+  std::vector<EvdevEvent> touch_events, pen_events;
+  for (const auto& e : sink.events)
+    (e.device.kind == DeviceKind::touchscreen ? touch_events : pen_events).push_back(e);
+  REQUIRE_FALSE(touch_events.empty());
+  REQUIRE_FALSE(pen_events.empty());
+  check_within(described(DeviceKind::touchscreen, screen).get(), touch_events);
+  check_within(described(DeviceKind::pen, screen).get(), pen_events);
+}
