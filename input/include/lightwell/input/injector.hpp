@@ -3,7 +3,9 @@
 // The Injector handles keyboard and mouse itself and hands gamepads (gamepads.hpp), touch and
 // pen (touch_pen.hpp) and UTF-8 text (text_typer.hpp) to their parts. It keeps the held keys
 // and mouse buttons so release_all() (session end) can release every one of them (input.md
-// §3, §4) — and so do the parts for their devices.
+// §3, §4) — and so do the parts for their devices. Before each key it releases the modifier
+// keys it holds that the event's modifiers byte reports up (a lost Shift up would otherwise
+// leave Shift stuck, input.md §3.1); it never presses modifiers from that byte.
 // Ownership: the Injector holds a reference to the sink; the sink must outlive it.
 // Thread rules: not thread-safe; one thread (the control thread) drives an Injector.
 #pragma once

@@ -16,6 +16,10 @@
 //   events, input.md §3.1.)
 // Never leaves a key held: each key down is followed by its up, with a SYN_REPORT after
 // each event, all within one type() call.
+// Known limit: the typer does not see the modifier keys the client holds through key events
+// (Injector::held_keys_). Text typed while, say, Shift is held comes out shifted, and the
+// typer's own Shift up releases that Shift in the guest (the Injector still counts it held
+// and releases it again at session end, which is harmless).
 // Ownership: holds a reference to the sink. Thread: the injector's thread.
 #pragma once
 
