@@ -83,10 +83,46 @@ std::optional<std::uint16_t> vk_to_evdev(std::uint8_t vk) noexcept {
 
 void Injector::syn(DeviceId device) { sink_.emit({device, EV_SYN, SYN_REPORT, 0}); }
 
+std::uint8_t modifier_bit_of(std::uint16_t evdev_code) noexcept {
+  switch (evdev_code) {
+    case KEY_LEFTSHIFT: case KEY_RIGHTSHIFT: return pi::modifier::shift;
+    case KEY_LEFTCTRL: case KEY_RIGHTCTRL: return pi::modifier::ctrl;
+    case KEY_LEFTALT: case KEY_RIGHTALT: return pi::modifier::alt;
+    case KEY_LEFTMETA: case KEY_RIGHTMETA: return pi::modifier::meta;
+    default: return 0;
+  }
+}
+
+// Keys are tracked as held or not, and only changes reach the device: a DOWN for a key
+// already down and an UP for a key already up are dropped (as Sunshine does, input.md
+// §3.1; the kernel would drop them too). This keeps release_stale_modifiers() from sending
+// a second UP when the client's own UP for that modifier follows.
 void Injector::key(std::uint16_t code, bool down) {
-  if (down) held_keys_.insert(code); else held_keys_.erase(code);
+  if (down ? !held_keys_.insert(code).second : held_keys_.erase(code) == 0) return;
   sink_.emit({kKeyboard, EV_KEY, code, down ? 1 : 0});
   syn(kKeyboard);
+}
+
+// input.md §3.1: the modifiers byte is the client's modifier state. A modifier key we hold
+// whose bit the client reports clear has been released on the client, and its UP was lost
+// (or never sent: focus changes, client-side shortcuts); releasing it here prevents a stuck
+// Shift/Ctrl/Alt/Meta in the guest. The key of the event itself is left to the event. We
+// never PRESS modifiers from the bits (Sunshine does, for on-screen keyboards): a held bit
+// with no key down is left alone, so a client that reports modifiers late cannot create
+// phantom presses.
+void Injector::release_stale_modifiers(std::uint8_t client_modifiers, std::uint16_t except_code) {
+  const auto held = held_keys_;
+  for (const auto code : held) {
+    const std::uint8_t bit = modifier_bit_of(code);
+    if (bit != 0 && code != except_code && (client_modifiers & bit) == 0) key(code, false);
+  }
+}
+
+void Injector::key_event(const pi::KeyEvent& e) {
+  const auto code = vk_to_evdev(e.vk());
+  if (!code) return;  // unmapped VK (input.md §3.2): nothing at all, not even the sync
+  release_stale_modifiers(e.modifiers, *code);
+  key(*code, e.action == pi::KeyAction::down);
 }
 
 void Injector::button(std::uint16_t code, bool down) {
@@ -115,7 +151,7 @@ void Injector::inject(const pi::InputEvent& event) {
       [this](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, pi::KeyEvent>) {
-          if (const auto code = vk_to_evdev(e.vk())) key(*code, e.action == pi::KeyAction::down);
+          key_event(e);
         } else if constexpr (std::is_same_v<T, pi::MouseMove>) {
           if (e.delta_x == 0 && e.delta_y == 0) return;
           if (e.delta_x != 0) sink_.emit({kMouse, EV_REL, REL_X, e.delta_x});
