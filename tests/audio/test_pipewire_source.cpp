@@ -18,6 +18,7 @@
 
 #include "lightwell/audio/pipewire_source.hpp"
 #include "pipewire_fixture.hpp"
+#include "tone_margin.hpp"
 #include "tone_wav.hpp"
 
 using lightwell::test::PipeWireFixture;
@@ -25,19 +26,7 @@ namespace audio = lightwell::audio;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kToneHz[8] = {300, 500, 700, 900, 1100, 1300, 1500, 1700};
-
-double goertzel_power(const std::vector<float>& x, std::size_t channels, std::size_t ch, double hz) {
-  const double coeff = 2 * std::cos(2 * kPi * hz / 48000.0);
-  double s1 = 0, s2 = 0;
-  for (std::size_t i = ch; i < x.size(); i += channels) {
-    const double s0 = x[i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
-}
 
 // Plays a tone WAV with pw-play (into `target`, or the default sink when empty) while reading
 // up to 1 s of non-silent audio from `source`; checks every channel carries its own tone.
@@ -79,14 +68,24 @@ void check_tones(const PipeWireFixture& pw, lightwell::audio::AudioSource& sourc
   player.join();
   REQUIRE(ok_frames == 200);
   CHECK(extra_silent);
+  // Own tone ≥ 20 dB over every other channel's tone (median over 20 ms blocks: a loaded
+  // machine makes glitches, which are not what this checks; tests/support/tone_margin.hpp).
+  const auto margins = lightwell::test::tone_margins(captured, channels, [](std::size_t c) { return kToneHz[c]; });
+  CHECK(margins.signal_blocks >= 40);
   for (std::size_t c = 0; c < channels; ++c) {
-    const double own = goertzel_power(captured, channels, c, kToneHz[c]);
-    for (std::size_t o = 0; o < channels; ++o) {
-      if (o == c) continue;
-      INFO("channel " << c << " tone of channel " << o);
-      CHECK(own > 100 * goertzel_power(captured, channels, c, kToneHz[o]));
-    }
+    INFO("channel " << c << ": median margin " << margins.median_db[c] << " dB over " << margins.signal_blocks
+                    << " blocks");
+    CHECK(margins.median_db[c] >= 20.0);
   }
+}
+
+// The reader in these tests is not paced like the session's audio thread: on a loaded
+// machine it falls behind, and the default 20 ms backlog limit would then drop audio (by
+// design, for latency) and cut the tones into pieces. These tests check routing, not latency.
+audio::PipeWireSourceOptions tone_test_options() {
+  audio::PipeWireSourceOptions o;
+  o.max_backlog_ms = 150;
+  return o;
 }
 
 // Collects on_event lines (called from the source's supervisor thread).
@@ -133,7 +132,7 @@ TEST_CASE("pipewire: without a running PipeWire, one attempt throws and the sess
   const auto empty = std::filesystem::temp_directory_path() / "lightwell-no-pipewire";
   std::filesystem::create_directories(empty);
   ::setenv("PIPEWIRE_RUNTIME_DIR", empty.c_str(), 1);
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   CHECK_THROWS_WITH(audio::connect_pipewire_source(o), Catch::Contains("not running"));
 
   Events events;
@@ -153,7 +152,7 @@ TEST_CASE("pipewire: without a running PipeWire, one attempt throws and the sess
 }
 
 TEST_CASE("pipewire: bad options are refused before anything connects", "[pipewire]") {
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.channels = 4;
   CHECK_THROWS_AS(audio::make_pipewire_source(o), std::invalid_argument);
   o.channels = 2;
@@ -170,7 +169,7 @@ void run_named_sink(std::uint16_t channels, const char* map, const char* positio
   options.sink_positions = positions;
   PipeWireFixture pw(options);
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.channels = channels;
   o.target_sink = pw.sink_name();
   auto source = audio::connect_pipewire_source(o);
@@ -190,7 +189,7 @@ TEST_CASE("pipewire: a sink name that does not exist is a clear error", "[pipewi
   REQUIRE(PipeWireFixture::available());
   PipeWireFixture pw;
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.target_sink = "no-such-sink";
   CHECK_THROWS_WITH(audio::connect_pipewire_source(o), Catch::Contains("no sink named \"no-such-sink\""));
 }
@@ -204,7 +203,7 @@ TEST_CASE("pipewire: the virtual sink is the default while streaming, 7.1 tones 
   PipeWireFixture pw;  // its own null sink is the default
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
   Events events;
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.channels = 8;
   o.on_event = events.sink();
   auto source = audio::make_pipewire_source(o);
@@ -221,7 +220,7 @@ TEST_CASE("pipewire: a PipeWire restart is survived: silence meanwhile, then the
   PipeWireFixture pw;
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
   Events events;
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.channels = 2;
   o.on_event = events.sink();
   o.reconnect_interval = std::chrono::milliseconds(100);
@@ -244,7 +243,7 @@ TEST_CASE("pipewire: a 44.1 kHz player is resampled; the tones keep their pitch"
   PipeWireFixture pw;
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
   Events events;
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.on_event = events.sink();
   auto source = audio::make_pipewire_source(o);
   REQUIRE(events.wait_for("capturing virtual sink lightwell-sink (stereo)"));
@@ -257,7 +256,7 @@ TEST_CASE("pipewire: max_channels 2 gives a 5.1 session a stereo sink and silent
   PipeWireFixture pw;
   ::setenv("PIPEWIRE_RUNTIME_DIR", pw.runtime_dir().c_str(), 1);
   Events events;
-  audio::PipeWireSourceOptions o;
+  audio::PipeWireSourceOptions o = tone_test_options();
   o.channels = 6;
   o.max_channels = 2;
   o.on_event = events.sink();

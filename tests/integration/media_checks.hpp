@@ -15,6 +15,7 @@
 
 #include "lightwell/audio/test_tone.hpp"
 #include "lightwell/capture/test_pattern.hpp"
+#include "tone_margin.hpp"
 #include "stream_client.hpp"
 #include "video_decoder.hpp"
 
@@ -107,7 +108,8 @@ inline std::optional<OpusLayout> client_opus_layout(const std::string& describe,
 
 struct AudioCheck {
   std::size_t decoded_packets = 0;
-  std::vector<double> own_tone_margin_db;  // per channel: own tone power over the strongest other tone
+  std::vector<double> own_tone_margin_db;  // per channel: own tone over the strongest other (median of 20 ms blocks)
+  std::size_t signal_blocks = 0;           // 20 ms blocks that carried a tone
   std::string error;
 };
 
@@ -134,17 +136,11 @@ inline AudioCheck check_audio(const std::vector<ReceivedAudioPacket>& packets, c
     if (out.decoded_packets > 20) pcm.insert(pcm.end(), frame.begin(), frame.begin() + n * layout.channels);
   }
   opus_multistream_decoder_destroy(dec);
-  const auto channels = static_cast<std::size_t>(layout.channels);
-  for (std::size_t c = 0; c < channels; ++c) {
-    const double own = tone_power(pcm, channels, c, audio::test_tone_frequency_hz(static_cast<std::uint32_t>(c)));
-    double other = 1e-12;
-    for (std::size_t k = 0; k < channels; ++k) {
-      if (k != c) {
-        other = std::max(other, tone_power(pcm, channels, c, audio::test_tone_frequency_hz(static_cast<std::uint32_t>(k))));
-      }
-    }
-    out.own_tone_margin_db.push_back(10.0 * std::log10(std::max(own, 1e-12) / other));
-  }
+  const auto margins = tone_margins(pcm, static_cast<std::size_t>(layout.channels), [](std::size_t c) {
+    return audio::test_tone_frequency_hz(static_cast<std::uint32_t>(c));
+  });
+  out.own_tone_margin_db = margins.median_db;
+  out.signal_blocks = margins.signal_blocks;
   return out;
 }
 
