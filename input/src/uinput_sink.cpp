@@ -16,6 +16,14 @@
 namespace lightwell::input {
 namespace {
 int key_of(DeviceId d) { return static_cast<int>(d.kind) * 16 + d.index; }
+
+// libevdev_uinput_destroy() does not close an fd it did not open itself (we open /dev/uinput
+// per device and hand it over), so close it here or every device leaks one descriptor.
+void destroy(libevdev_uinput* ui) {
+  const int fd = libevdev_uinput_get_fd(ui);
+  libevdev_uinput_destroy(ui);
+  if (fd >= 0) ::close(fd);
+}
 }  // namespace
 
 proto::Result<std::unique_ptr<UinputSink>> UinputSink::open(std::string node, ScreenSize screen) {
@@ -33,7 +41,7 @@ UinputSink::UinputSink(std::string node, ScreenSize screen)
     : node_(std::move(node)), screen_(screen), feedback_(std::make_unique<detail::FeedbackTable>()) {}
 
 UinputSink::~UinputSink() {
-  for (auto& [k, dev] : devices_) libevdev_uinput_destroy(dev);
+  for (auto& [k, dev] : devices_) destroy(dev);
 }
 
 std::vector<int> UinputSink::feedback_fds() const { return feedback_->fds(); }
@@ -67,7 +75,7 @@ void UinputSink::remove_device(DeviceId device) {
   const auto it = devices_.find(key_of(device));
   if (it == devices_.end()) return;
   if (device.kind == DeviceKind::gamepad) feedback_->remove(device.index);
-  libevdev_uinput_destroy(it->second);
+  destroy(it->second);
   devices_.erase(it);
 }
 

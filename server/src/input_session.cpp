@@ -43,8 +43,11 @@ struct InputSession::Impl {
     while (!stop.stop_requested()) {
       fds.assign(1, pollfd{wake_fd, POLLIN, 0});
       for (const int fd : sink->feedback_fds()) fds.push_back(pollfd{fd, POLLIN, 0});
-      // 100 ms: the stop request is also signalled through wake_fd; this is a backstop.
-      ::poll(fds.data(), fds.size(), 100);
+      // Without gamepads 100 ms (stop is also signalled through wake_fd; this is a backstop).
+      // With gamepads 20 ms: timed force-feedback effects end on the host's clock and the
+      // client keeps rumbling until told to stop (input.md §8), so service_feedback() must
+      // run often even when nothing arrives.
+      ::poll(fds.data(), fds.size(), fds.size() > 1 ? 20 : 100);
       std::uint64_t counter = 0;
       if ((fds[0].revents & POLLIN) != 0) (void)::read(wake_fd, &counter, sizeof counter);
       {

@@ -17,21 +17,7 @@
 #include "../support/vector_file.hpp"
 #include "lightwell/input/injector.hpp"
 
-// The few libevdev calls the device-description test needs. The tests do not get libevdev's
-// include directory (it is a private dependency of lightwell::input, linked in through it);
-// these are libevdev's stable public C signatures (libevdev/libevdev.h).
-extern "C" {
-libevdev* libevdev_new(void);
-void libevdev_free(libevdev* dev);
-const char* libevdev_get_name(const libevdev* dev);
-int libevdev_get_id_bustype(const libevdev* dev);
-int libevdev_get_id_vendor(const libevdev* dev);
-int libevdev_get_id_product(const libevdev* dev);
-int libevdev_get_id_version(const libevdev* dev);
-int libevdev_has_event_type(const libevdev* dev, unsigned int type);
-int libevdev_has_event_code(const libevdev* dev, unsigned int type, unsigned int code);
-const input_absinfo* libevdev_get_abs_info(const libevdev* dev, unsigned int code);
-}
+#include <libevdev/libevdev.h>  // tests_input links libevdev for the description checks
 
 namespace {
 using namespace lightwell::input;

@@ -293,13 +293,8 @@ TEST_CASE("normalized coordinates are clamped and scaled to 0..extent-1", "[touc
 }
 
 // ---- Device descriptions (uinput_caps_touch.cpp), checked on a libevdev description
-// without /dev/uinput. The libevdev headers are a private dependency of lightwell::input,
-// hence the explicit 1.0 include path when the plain one is not on the include path.
-#if __has_include(<libevdev/libevdev.h>)
+// without /dev/uinput (tests_input links libevdev for this).
 #include <libevdev/libevdev.h>
-#else
-#include <libevdev-1.0/libevdev/libevdev.h>
-#endif
 #include <memory>
 
 #include "../../input/src/uinput_caps.hpp"
