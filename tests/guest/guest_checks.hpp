@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "guest_run.hpp"
@@ -17,9 +18,14 @@ inline constexpr Ev kSyn{EV_SYN_, 0, 0};
 
 // The parsed run; fails the calling test (never skips) when the guest did not run to its end:
 // install-deps.sh installs QEMU and the runner's tools, so their absence is a failure.
+// The full report goes with the first failing case only (ctest shows one output for all).
 inline const GuestRun& require_run() {
+  static bool reported = false;
   const GuestRun& run = guest_run();
-  if (!run.ok()) FAIL(run.failure_report());
+  if (!run.ok()) {
+    if (std::exchange(reported, true)) FAIL("the guest run failed: see the first failing test case");
+    FAIL(run.failure_report());
+  }
   return run;
 }
 

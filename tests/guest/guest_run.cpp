@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
@@ -29,7 +31,15 @@ namespace fs = std::filesystem;
 // Whole-VM limit handed to the runner: the first run on a fresh machine downloads the kernel
 // (25–40 s measured), later runs take ~3–5 s; TCG is slow and CI shares 2 cores. Below the
 // ctest TIMEOUT (300 s) so that the runner's own timeout report (console tail) is what shows.
+// LIGHTWELL_GUEST_TIMEOUT_S overrides it (a slower machine; or a tiny value to see the
+// timeout report).
 constexpr int kVmTimeoutS = 240;
+
+int vm_timeout_s() {
+  const char* v = std::getenv("LIGHTWELL_GUEST_TIMEOUT_S");
+  const int s = v != nullptr ? std::atoi(v) : 0;
+  return s > 0 ? s : kVmTimeoutS;
+}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -122,7 +132,7 @@ void run_guest(GuestRun& run) {
   if (ec) run.stderr_text += "cannot copy " + packets.string() + ": " + ec.message() + "\n";
   if (!fs::exists(runner)) run.stderr_text += "runner " + runner.string() + " does not exist\n";
 
-  const std::string timeout = std::to_string(kVmTimeoutS);
+  const std::string timeout = std::to_string(vm_timeout_s());
   std::vector<std::string> args = {"bash", runner.string(), "-d", "none", "-M", "uinput evdev",
                                    "-t", timeout, payload.string(), "--",
                                    "./lightwell_input_guest", "input_packets.txt"};
@@ -184,14 +194,14 @@ std::string GuestRun::failure_report() const {
   std::ostringstream s;
   s << "run-in-guest.sh ";
   if (!started) s << "could not be started";
-  else if (exit_code == 124) s << "timed out (exit 124: the VM ran longer than " << kVmTimeoutS << " s)";
+  else if (exit_code == 124) s << "timed out (exit 124: the VM ran longer than " << vm_timeout_s() << " s)";
   else if (exit_code == 125) s << "reported that the guest died or never reported a status (exit 125)";
   else if (exit_code == 126) s << "failed to set up (exit 126: missing host packages or kernel download; "
                                   "packaging/install-deps.sh installs them)";
   else if (exit_code == 127) s << "or the guest command was not found (exit 127)";
   else if (!done) s << "exited " << exit_code << " but the guest program did not reach its end (no DONE line)";
   else s << "exited " << exit_code;
-  s << " after " << seconds << " s\n----- guest stdout -----\n" << stdout_text
+  s << " after " << std::fixed << std::setprecision(1) << seconds << " s\n----- guest stdout -----\n" << stdout_text
     << "----- runner stderr -----\n" << stderr_text;
   return s.str();
 }
