@@ -9,7 +9,7 @@
 // neutral packets.
 //
 // The whole executable shares ONE guest boot (guest_run()). The parts other helpers are
-// finishing (text, touch, pen, gamepad, rumble) are in test_input_guest_pending.cpp.
+// finishing (text, touch, pen, gamepad, rumble) are in test_input_guest_parts.cpp.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>

@@ -1,8 +1,7 @@
-// Real-kernel expectations for the input parts other helpers are finishing in issue 7 (text,
-// touch, pen, gamepad, rumble): written from input.md §3.3/§5/§6/§7/§8, the packet captions
-// of tests/data/input_packets.txt and linux/input-event-codes.h, before the parts exist.
-// Tagged [pending]: ctest runs `tests_guest ~[pending]` until the lead merges the parts and
-// drops the filter (tests/CMakeLists.txt). Same single guest boot as test_input_guest.cpp.
+// Real-kernel expectations for text, touch, pen, gamepad and rumble (issue 7): written from
+// input.md §3.3/§5/§6/§7/§8, the packet captions of tests/data/input_packets.txt and
+// linux/input-event-codes.h, before those parts existed. Same single guest boot as
+// test_input_guest.cpp.
 // Codes: KEY_U 22, KEY_H 35, KEY_SPACE 57, KEY_ENTER 28, KEY_LEFTCTRL 29, KEY_RIGHTCTRL 97,
 // KEY_LEFTSHIFT 42, KEY_RIGHTSHIFT 54; BTN_SOUTH 0x130, BTN_TOUCH 0x14a, BTN_TOOL_PEN 0x140,
 // BTN_TOOL_RUBBER 0x141, BTN_STYLUS 0x14b; ABS_X 0, ABS_Y 1, ABS_Z 2, ABS_RX 3, ABS_RY 4,
@@ -70,7 +69,7 @@ long unicode_sequence(const std::vector<Typed>& keys) {
 
 }  // namespace
 
-TEST_CASE("guest: text — 'h' as KEY_H, 'é' and '€' through Ctrl+Shift+U, nothing left held", "[guest][pending]") {
+TEST_CASE("guest: text — 'h' as KEY_H, 'é' and '€' through Ctrl+Shift+U, nothing left held", "[guest]") {
   const Scenario& s = scenario("text");
   INFO(s.text());
   const DeviceSeen& kbd = device(s, "Lightwell Keyboard");
@@ -84,7 +83,7 @@ TEST_CASE("guest: text — 'h' as KEY_H, 'é' and '€' through Ctrl+Shift+U, no
   CHECK(kbd.held == std::vector<std::string>{"none"});
 }
 
-TEST_CASE("guest: touch — down at (0.5, 0.25) then cancel-all on \"Lightwell Touchscreen\"", "[guest][pending]") {
+TEST_CASE("guest: touch — down at (0.5, 0.25) then cancel-all on \"Lightwell Touchscreen\"", "[guest]") {
   const Scenario& s = scenario("touch");
   INFO(s.text());
   const DeviceSeen& t = device(s, "Lightwell Touchscreen");
@@ -106,7 +105,7 @@ TEST_CASE("guest: touch — down at (0.5, 0.25) then cancel-all on \"Lightwell T
   CHECK(t.held == std::vector<std::string>{"none"});
 }
 
-TEST_CASE("guest: pen — hover with the primary button, then eraser down at full pressure", "[guest][pending]") {
+TEST_CASE("guest: pen — hover with the primary button, then eraser down at full pressure", "[guest]") {
   const Scenario& s = scenario("pen");
   INFO(s.text());
   const DeviceSeen& p = device(s, "Lightwell Pen");
@@ -134,7 +133,7 @@ TEST_CASE("guest: pen — hover with the primary button, then eraser down at ful
   CHECK(near_scaled(last_value(down, EV_ABS_, 0x18), 1.0, p, 0x18));
 }
 
-TEST_CASE("guest: gamepad — arrival creates pad 2, the state packet, removal destroys it", "[guest][pending]") {
+TEST_CASE("guest: gamepad — arrival creates pad 2, the state packet, removal destroys it", "[guest]") {
   const Scenario& s = scenario("gamepad");
   INFO(s.text());
   const DeviceSeen& g = device(s, "Lightwell Gamepad 2");  // controller number 1
@@ -170,7 +169,7 @@ TEST_CASE("guest: gamepad — arrival creates pad 2, the state packet, removal d
   CHECK(g.gone_step == "pkt3");  // the state packet with bit 1 cleared
 }
 
-TEST_CASE("guest: rumble — FF_RUMBLE upload and play reach the client as 0x010B", "[guest][pending]") {
+TEST_CASE("guest: rumble — FF_RUMBLE upload and play reach the client as 0x010B", "[guest]") {
   const Scenario& s = scenario("rumble");
   INFO(s.text());
   const DeviceSeen& g = device(s, "Lightwell Gamepad 2");
