@@ -30,6 +30,9 @@ TEST_PACKAGES=(
   libavcodec-dev libavutil-dev
   dbus-daemon avahi-daemon avahi-utils
   pipewire pipewire-bin wireplumber   # tests/support/pipewire_fixture: headless PipeWire, pw-play
+  # tests_guest (docs/testing-guest.md): a QEMU guest with /dev/uinput, booted from an
+  # initramfs built with busybox + kmod (depmod/modprobe) + cpio; xz unpacks the kernel.
+  qemu-system-x86 busybox-static kmod cpio xz-utils
 )
 
 missing=()

@@ -199,7 +199,10 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   const std::string name = setup.config.server.name.empty() ? host_name() : setup.config.server.name;
   log_summary(log, setup, name, identity, clients.clients().size());
   const Ports ports = setup.config.server.ports();
-  const proto::HostCapabilities caps = host_capabilities(encode::probe_encode());
+  proto::HostCapabilities caps = host_capabilities(encode::probe_encode());
+  // Clients send touch and pen events only to hosts that set feature flag 0x01 (input.md §0,
+  // §6); the injector handles both. Controller touchpad/motion (0x02) are not emulated.
+  if (setup.config.input.enabled) caps.feature_flags |= proto::kHostFeaturePenTouch;
   log.info("codecs offered to clients: {}", describe_codecs(caps));
 
   auto pairing_identity = proto::crypto::PairingIdentity::create(identity.certificate_pem, identity.private_key_pem);
@@ -259,6 +262,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   StreamControllerOptions stream_options;
   stream_options.video = setup.config.video;
+  stream_options.input = setup.config.input;
   StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio),
                            stream_options, hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });

@@ -21,6 +21,7 @@ struct StreamController::Active {
   boost::asio::ip::address rtsp_peer;
   std::string app_name;
   std::shared_ptr<MediaSession> media;
+  std::shared_ptr<InputSession> input;  // null when input is disabled in the config
   std::chrono::steady_clock::time_point announced_at;
   bool video_destination = false;
   bool audio_destination = false;
@@ -108,12 +109,27 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
     return 500;
   }
 
+  if (options_.input.enabled) {
+    InputSessionOptions io;
+    // The picture the client sees is what absolute pointer, touch and pen positions refer
+    // to (input.md §4.2, §6.2); with the test pattern that is the stream's size.
+    io.screen = input::ScreenSize{static_cast<std::int32_t>(params.width_px), static_cast<std::int32_t>(params.height_px)};
+    io.make_sink = options_.make_input_sink;
+    io.on_rumble = [this, session_id = session.id](const input::Rumble& r) {
+      // Input thread → ControlService::send (thread-safe), input.md §8 0x010B.
+      if (auto message = proto::build_rumble(r.gamepad, r.low_freq_motor, r.high_freq_motor)) {
+        control_.send(session_id, *message);
+      }
+    };
+    active->input = std::make_shared<InputSession>(std::move(io), slog);
+  }
+
   ExpectedControlSession expected;
   expected.session_id = session.id;
   expected.connect_data = session.connect_data;
   expected.rikey = session.request.rikey;
   expected.encrypted = params.control_protocol == proto::kControlProtocolEncrypted;
-  expected.hooks = make_hooks(generation, active->media);
+  expected.hooks = make_hooks(generation, active->media, active->input);
   control_.expect(std::move(expected));
 
   slog.info("streaming {}x{} at {} fps, H.264 {} kbps, FEC {}%, packets of {} bytes, video {}, audio {} channels "
@@ -127,7 +143,8 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
   return 200;
 }
 
-ControlHooks StreamController::make_hooks(std::uint64_t generation, std::weak_ptr<MediaSession> media) {
+ControlHooks StreamController::make_hooks(std::uint64_t generation, std::weak_ptr<MediaSession> media,
+                                          std::weak_ptr<InputSession> input) {
   // These run on the ENet thread. MediaSession::request_idr/invalidate_references are
   // thread-safe and called directly (an IDR request must not wait for the io thread); the
   // weak reference makes an event after end_stream() a no-op. Lifecycle goes to the io thread.
@@ -143,9 +160,10 @@ ControlHooks StreamController::make_hooks(std::uint64_t generation, std::weak_pt
   hooks.on_invalidate_references = [media](std::uint32_t first, std::uint32_t last) {
     if (auto m = media.lock()) m->invalidate_references(first, last);
   };
-  hooks.on_input = [](std::span<const std::uint8_t>) {
-    // Injection through uinput is the input issue's; the control service has already
-    // authenticated and length-checked the packet.
+  hooks.on_input = [input](std::span<const std::uint8_t> packet) {
+    // Authenticated and decrypted by the control service; InputSession parses (every length
+    // checked) and injects on its own thread, so the ENet thread never waits for uinput.
+    if (auto i = input.lock()) i->submit(packet);
   };
   hooks.on_fec_status = [](const proto::FrameFecStatus&) {};
   hooks.on_disconnected = [this, generation](bool timed_out) {
@@ -221,6 +239,12 @@ void StreamController::end_stream(EndReason reason, std::optional<std::uint32_t>
   }
   const MediaStats stats = active->media->stats();
   active->media->stop();
+  if (active->input) {
+    const InputStats in = active->input->stats();
+    active->input.reset();  // releases held keys and pads, removes the devices
+    active->log.info("input: {} packets injected, {} rejected, {} dropped, {} rumble messages", in.packets,
+                     in.rejected, in.dropped, in.rumbles);
+  }
   static constexpr const char* kReasons[] = {"client disconnected", "client vanished", "launch ended",
                                              "app exited",          "media failed",    "server shutdown",
                                              "replaced"};

@@ -85,6 +85,8 @@ TEST_CASE("a paired client streams 720p60 H.264 and stereo audio, encrypted, rec
   INFO(stream_failure(s, sc));
   CHECK(hs.statuses == std::vector<int>{200, 200, 200, 200, 200, 200, 200});
   CHECK(hs.ping_payload.size() == 16);
+  // Touch and pen are injected (issue 7), so the host says so (input.md §0, §6).
+  CHECK(hs.describe_body.find("a=x-ss-general.featureFlags:1\n") != std::string::npos);
   CHECK(hs.video_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 9));
   CHECK(hs.control_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 10));
   CHECK(hs.audio_port == static_cast<std::uint16_t>(s.scenario.host().base_port() + 11));

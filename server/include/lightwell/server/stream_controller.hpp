@@ -34,6 +34,7 @@
 #include "lightwell/server/app_controller.hpp"
 #include "lightwell/server/config.hpp"
 #include "lightwell/server/control_service.hpp"
+#include "lightwell/server/input_session.hpp"
 #include "lightwell/server/log.hpp"
 #include "lightwell/server/media_session.hpp"
 #include "lightwell/server/rtsp_service.hpp"
@@ -43,6 +44,9 @@ namespace lightwell::server {
 
 struct StreamControllerOptions {
   VideoOptions video;             // bitrate clamp
+  InputOptions input;             // inject client input (issue 7)
+  // Tests: the input sink of every session (default: /dev/uinput).
+  std::function<proto::Result<std::unique_ptr<input::InputSink>>()> make_input_sink;
   unsigned fec_percentage = 20;   // video.md §5 (Sunshine's default)
   // ANNOUNCE → ENet connect and → first ping on each port (control.md §8: 10 s).
   std::chrono::milliseconds connect_timeout{10'000};
@@ -93,7 +97,8 @@ class StreamController {
   void end_stream(EndReason reason, std::optional<std::uint32_t> termination_hresult, const std::string& detail);
   void arm_watchdog();
   void watchdog();
-  ControlHooks make_hooks(std::uint64_t generation, std::weak_ptr<MediaSession> media);
+  ControlHooks make_hooks(std::uint64_t generation, std::weak_ptr<MediaSession> media,
+                          std::weak_ptr<InputSession> input);
   void on_datagram(bool video, std::span<const std::uint8_t> datagram, const boost::asio::ip::udp::endpoint& from);
 
   boost::asio::io_context& io_;
