@@ -83,17 +83,26 @@ struct PipeWireCapture::State {
 
   std::atomic<bool> broken{false};
 
-  State(const PipeWireSourceOptions& o, FloatRing& r) : options(o), ring(r) {}
+  std::stop_token cancel;
+
+  State(const PipeWireSourceOptions& o, FloatRing& r, std::stop_token c) : options(o), ring(r), cancel(std::move(c)) {}
 
   void signal() { pw_thread_loop_signal(loop, false); }
 
-  // Under the loop lock: waits until pred() or the step timeout; false on timeout.
+  // Under the loop lock: waits until pred() or the step timeout; false on timeout, on a broken
+  // connection, or on cancellation (checked every 50 ms: events signal the loop, a stop
+  // request does not).
   bool wait(const std::function<bool()>& pred) {
-    timespec deadline{};
-    pw_thread_loop_get_time(loop, &deadline, std::chrono::nanoseconds(options.step_timeout).count());
+    const auto deadline = std::chrono::steady_clock::now() + options.step_timeout;
     while (!pred()) {
-      if (broken.load()) return false;
-      if (pw_thread_loop_timed_wait_full(loop, &deadline) != 0) return pred();
+      if (broken.load() || cancel.stop_requested()) return false;
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return pred();
+      timespec slice{};
+      pw_thread_loop_get_time(
+          loop, &slice,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50))).count());
+      pw_thread_loop_timed_wait_full(loop, &slice);
     }
     return true;
   }
@@ -315,6 +324,9 @@ struct PipeWireCapture::State {
 
   // Loop locked. Tears down in reverse order of creation; safe on a partly built state.
   void teardown() {
+    // Restoring the default must be acknowledged before we disconnect, even when the session
+    // is ending (a stop request): wait out the round trip regardless.
+    cancel = std::stop_token{};
     if (stream != nullptr) {
       spa_hook_remove(&stream_hook);
       pw_stream_destroy(stream);
@@ -344,8 +356,8 @@ struct PipeWireCapture::State {
   }
 };
 
-PipeWireCapture::PipeWireCapture(const PipeWireSourceOptions& options, FloatRing& ring)
-    : state_(std::make_unique<State>(options, ring)) {
+PipeWireCapture::PipeWireCapture(const PipeWireSourceOptions& options, FloatRing& ring, std::stop_token cancel)
+    : state_(std::make_unique<State>(options, ring, std::move(cancel))) {
   State& s = *state_;
   const bool own_sink = options.target_sink.empty() && options.virtual_sink;
   s.capture_target = own_sink ? options.virtual_sink_name : options.target_sink;

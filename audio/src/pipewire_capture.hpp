@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "lightwell/audio/pipewire_source.hpp"
@@ -19,7 +20,9 @@ namespace lightwell::audio::detail {
 
 class PipeWireCapture {
  public:
-  PipeWireCapture(const PipeWireSourceOptions& options, FloatRing& ring);
+  // `cancel`: a stop request makes a waiting step give up within ~50 ms (the session is
+  // ending while a connection attempt waits, e.g. for an absent session manager).
+  PipeWireCapture(const PipeWireSourceOptions& options, FloatRing& ring, std::stop_token cancel = {});
   ~PipeWireCapture();
   PipeWireCapture(const PipeWireCapture&) = delete;
   PipeWireCapture& operator=(const PipeWireCapture&) = delete;

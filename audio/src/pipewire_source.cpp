@@ -128,7 +128,7 @@ class PipeWireSource final : public AudioSource {
       }
       if (!capture_) {
         try {
-          capture_ = std::make_unique<detail::PipeWireCapture>(capture_options_, ring_);
+          capture_ = std::make_unique<detail::PipeWireCapture>(capture_options_, ring_, stop);
           connected_.store(true, std::memory_order_release);
           report("pipewire: capturing " + capture_->description());
         } catch (const std::exception& e) {

@@ -115,12 +115,7 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
     // to (input.md §4.2, §6.2); with the test pattern that is the stream's size.
     io.screen = input::ScreenSize{static_cast<std::int32_t>(params.width_px), static_cast<std::int32_t>(params.height_px)};
     io.make_sink = options_.make_input_sink;
-    io.on_rumble = [this, session_id = session.id](const input::Rumble& r) {
-      // Input thread → ControlService::send (thread-safe), input.md §8 0x010B.
-      if (auto message = proto::build_rumble(r.gamepad, r.low_freq_motor, r.high_freq_motor)) {
-        control_.send(session_id, *message);
-      }
-    };
+    io.on_rumble = send_rumble_to(control_, session.id);
     active->input = std::make_shared<InputSession>(std::move(io), slog);
   }
 
@@ -310,6 +305,14 @@ StreamStatus StreamController::status() const {
   s.audio_destination = active_->audio_destination;
   s.media = active_->media->stats();
   return s;
+}
+
+std::function<void(const input::Rumble&)> send_rumble_to(ControlService& control, std::uint32_t session_id) {
+  return [&control, session_id](const input::Rumble& r) {
+    if (auto message = proto::build_rumble(r.gamepad, r.low_freq_motor, r.high_freq_motor)) {
+      control.send(session_id, *message);
+    }
+  };
 }
 
 }  // namespace lightwell::server

@@ -8,6 +8,7 @@
 #include <enet/enet.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -19,7 +20,9 @@
 #include "lightwell/proto/control_feedback.hpp"
 #include "lightwell/proto/crypto/control_cipher.hpp"
 #include "lightwell/server/control_service.hpp"
+#include "lightwell/server/input_session.hpp"
 #include "lightwell/server/log.hpp"
+#include "lightwell/server/stream_controller.hpp"
 #include "enet_test_client.hpp"
 #include "vector_file.hpp"
 
@@ -450,4 +453,41 @@ TEST_CASE("ControlService: a vanished client times out; plaintext sessions are n
   CHECK_THAT(log, Catch::Contains("not supported"));
   CHECK_THAT(log, Catch::Contains("timed out"));
   CHECK(plain_hooks.read([](const Hooks& h) { return h.connected; }) == 0);
+}
+
+// Issue 7: rumble the guest plays on a virtual pad travels to the client. A sink stands in
+// for uinput (the guest test, tests/guest, shows the kernel's force feedback becoming this
+// Rumble); the session's input thread hands it to send_rumble_to, the glue serve uses, and
+// the client opens control message 0x010B with the layout of input.md §8.
+TEST_CASE("ControlService: rumble from the session's input thread reaches the client as 0x010B", "[control][input]") {
+  struct RumblingSink final : input::InputSink {
+    std::atomic<bool> sent{false};
+    void create_device(input::DeviceId) override {}
+    void remove_device(input::DeviceId) override {}
+    void emit(const input::EvdevEvent&) override {}
+    void service_feedback(std::vector<input::Rumble>& out) override {
+      if (!sent.exchange(true)) out.push_back(input::Rumble{1, 0x8000, 0x4000});
+    }
+  };
+  Fixture f;
+  Hooks hooks;
+  f.expect(1, kConnectData, captured_key(), hooks);
+  TestClient client;
+  connect_session(f, client, hooks);
+  {
+    InputSessionOptions o;
+    o.make_sink = []() -> proto::Result<std::unique_ptr<input::InputSink>> {
+      return std::unique_ptr<input::InputSink>(std::make_unique<RumblingSink>());
+    };
+    o.on_rumble = send_rumble_to(f.service, 1);
+    InputSession input(std::move(o), f.hub.get("input"));
+    REQUIRE(client.pump_until([&] { return client.received.size() == 1; }));
+  }
+  auto opener = proto::crypto::ControlOpener::create(captured_key(), proto::ControlDirection::host_to_client).value();
+  Bytes plain(client.received[0].bytes.size());
+  const auto opened = opener.open(client.received[0].bytes, plain);
+  REQUIRE(opened.has_value());
+  // type 0x010B LE, length 10 LE, filler LE32 0x00C0FFEE, controller 1, low 0x8000, high 0x4000.
+  CHECK(test::hex(Bytes(opened->plaintext.begin(), opened->plaintext.end())) == "0b010a00eeffc000010000800040");
+  f.service.stop();
 }

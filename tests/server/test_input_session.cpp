@@ -133,10 +133,13 @@ TEST_CASE("input session: malformed and hostile packets inject nothing", "[input
   huge_size[0] = 0x7F;                                                           // BE32 size 0x7F…
   std::vector<std::uint8_t> controller = packet_for("LiSendMultiControllerEvent(1, 0x0003");
   controller[10] = 16;                                                           // controller 16 of 0..15
-  for (const auto& p : {short_packet, long_packet, huge_size, controller, std::vector<std::uint8_t>{}}) {
+  // Text of 40 bytes (input.md §3.3 allows 1..32), size field consistent: BE32 4 + 40.
+  std::vector<std::uint8_t> huge_text = {0x00, 0x00, 0x00, 44, 0x17, 0x00, 0x00, 0x00};
+  huge_text.insert(huge_text.end(), 40, 'h');
+  for (const auto& p : {short_packet, long_packet, huge_size, controller, huge_text, std::vector<std::uint8_t>{}}) {
     session.submit(p);
   }
-  REQUIRE(wait_until([&] { return session.stats().rejected == 5; }));
+  REQUIRE(wait_until([&] { return session.stats().rejected == 6; }));
   CHECK(session.stats().packets == 0);
   std::lock_guard lock(seen.mutex);
   CHECK(seen.events.empty());

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -119,6 +120,11 @@ class StreamController {
 // The software media path of issue 4: test pattern, x264, test tone, Opus. (KMS, Quick Sync
 // and PipeWire backends, chosen by probing, replace the parts in later issues.)
 MediaBackends software_media_backends();
+// The rumble callback of a session's InputSession: each Rumble becomes control message 0x010B
+// (input.md §8: filler, the client's controller number, low- and high-frequency motor) sent
+// to `session_id` through `control` (ControlService::send is thread-safe; this runs on the
+// input thread). `control` must outlive the callback.
+std::function<void(const input::Rumble&)> send_rumble_to(ControlService& control, std::uint32_t session_id);
 // What `serve` uses: software_media_backends() with the audio source the config names
 // (PipeWire by default, issue 6). PipeWire events go to the session's log (from the source's
 // supervisor thread).
