@@ -49,13 +49,6 @@ namespace {
 constexpr std::uint32_t kClickEveryFrames = 9600;  // 200 ms at 48 kHz
 constexpr std::uint32_t kClickFrames = 48;         // 1 ms at 0.8
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
 // The "game": a pw_stream playing silence with a click every 200 ms into the default sink.
 class ClickPlayer {
  public:
@@ -311,9 +304,9 @@ void run(bench::Report& report, std::uint32_t channels, double seconds) {
   }
   std::printf("%s: %zu clicks played, %zu seen by the audio thread, %zu matched; %zu audio packets\n", tag.c_str(),
               enters.size(), clicks.size(), to_socket_ms.size(), arrivals.size());
-  report.add({"pipewire/" + tag + "/enter_to_socket/p50", percentile(to_socket_ms, 0.5), "ms", ""});
-  report.add({"pipewire/" + tag + "/enter_to_socket/p99", percentile(to_socket_ms, 0.99), "ms", "<= 10"});
-  report.add({"pipewire/" + tag + "/enter_to_read/p50", percentile(to_read_ms, 0.5), "ms", ""});
+  report.add({"pipewire/" + tag + "/enter_to_socket/p50", bench::percentile(to_socket_ms, 0.5), "ms", ""});
+  report.add({"pipewire/" + tag + "/enter_to_socket/p99", bench::percentile(to_socket_ms, 0.99), "ms", "<= 10"});
+  report.add({"pipewire/" + tag + "/enter_to_read/p50", bench::percentile(to_read_ms, 0.5), "ms", ""});
   const std::uint64_t reads = probe.reads.load();
   if (reads > 1) {
     const double cpu_us_per_frame =

@@ -69,12 +69,6 @@ class PipeSink final : public input::InputSink {
   std::mutex& mutex_;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,8 +125,8 @@ int main(int argc, char** argv) {
   }
   ::close(fds[1]);
   bench::Report report("bench_input");
-  report.add({"input/received_to_written/p50", percentile(us, 0.5), "us", ""});
-  report.add({"input/received_to_written/p99", percentile(us, 0.99), "us", "<= 200"});
-  report.add({"input/received_to_written/max", percentile(us, 1.0), "us", ""});
+  report.add({"input/received_to_written/p50", bench::percentile(us, 0.5), "us", ""});
+  report.add({"input/received_to_written/p99", bench::percentile(us, 0.99), "us", "<= 200"});
+  report.add({"input/received_to_written/max", bench::percentile(us, 1.0), "us", ""});
   return 0;
 }

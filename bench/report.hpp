@@ -31,6 +31,14 @@ class Report {
   std::vector<Figure> figures_;
 };
 
+// The p-th quantile (0..1) of samples, nearest rank; 0 when there are none.
+inline double percentile(std::vector<double> samples, double p) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
+  return samples[std::min(i, samples.size() - 1)];
+}
+
 // True when --quick was passed: fewer repetitions, for smoke runs in the test command.
 bool quick_mode(int argc, char** argv);
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "../../input/src/uinput_caps.hpp"
-#include "../support/vector_file.hpp"
+#include "input_vectors.hpp"
 #include "lightwell/input/injector.hpp"
 
 #include <libevdev/libevdev.h>  // tests_input links libevdev for the description checks
@@ -29,22 +29,11 @@ constexpr DeviceId kPad1{DeviceKind::gamepad, 1};
 
 // The `index`-th record whose call starts with `call_prefix` (the arrival call is recorded
 // twice: the arrival packet, then the all-zero state the client sends after it).
-std::vector<std::uint8_t> packet_for(const std::string& call_prefix, std::size_t index = 0) {
-  for (const auto& r : tv::read_records("input_packets.txt"))
-    if (r.get("call").rfind(call_prefix, 0) == 0 && index-- == 0) return r.hex("bytes");
-  FAIL("no vector " << call_prefix);
-  return {};
-}
 
 const std::string kArrival = "LiSendControllerArrivalEvent(1, 0x0003";
 const std::string kPressed = "LiSendMultiControllerEvent(1, 0x0003, A_FLAG|UP_FLAG|TOUCHPAD_FLAG";
 const std::string kRemoved = "LiSendMultiControllerEvent(1, 0x0001 (controller 1 removed)";
 
-void inject_packet(Injector& inj, const std::vector<std::uint8_t>& bytes) {
-  auto ev = pi::parse_input_packet(bytes);
-  REQUIRE(ev.has_value());
-  inj.inject(*ev);
-}
 
 EvdevEvent key(DeviceId d, std::uint16_t code, std::int32_t v) { return {d, 1, code, v}; }
 EvdevEvent abs(DeviceId d, std::uint16_t code, std::int32_t v) { return {d, 3, code, v}; }
@@ -64,15 +53,15 @@ TEST_CASE("captured arrival, zero state, A|UP|TOUCHPAD state and removal of cont
   RecordingSink sink;
   Injector inj(sink, {});
 
-  inject_packet(inj, packet_for(kArrival, 0));
+  tv::inject_packet(inj, tv::input_packet(kArrival, 0));
   CHECK(sink.created == std::vector<DeviceId>{kPad1});
   CHECK(sink.events.empty());  // a new pad is neutral: nothing to say yet
 
-  inject_packet(inj, packet_for(kArrival, 1));  // the client's all-zero state after arrival
+  tv::inject_packet(inj, tv::input_packet(kArrival, 1));  // the client's all-zero state after arrival
   CHECK(sink.events.empty());
   CHECK(sink.created.size() == 1);
 
-  inject_packet(inj, packet_for(kPressed));
+  tv::inject_packet(inj, tv::input_packet(kPressed));
   // A → BTN_SOUTH 1; TOUCHPAD ignored (gamepads.hpp); LX −32768; LY 32767 → −32767; LT 0x80;
   // RX 1000; RY −1000 → 1000; RT 0xFF; UP → HAT0Y −1. Axes in ascending code order.
   const std::vector<EvdevEvent> pressed{key(kPad1, 0x130, 1),    abs(kPad1, 0, -32768),
@@ -83,7 +72,7 @@ TEST_CASE("captured arrival, zero state, A|UP|TOUCHPAD state and removal of cont
   CHECK(sink.events == pressed);
 
   sink.events.clear();
-  inject_packet(inj, packet_for(kRemoved));
+  tv::inject_packet(inj, tv::input_packet(kRemoved));
   const std::vector<EvdevEvent> neutralised{key(kPad1, 0x130, 0), abs(kPad1, 0, 0), abs(kPad1, 1, 0),
                                             abs(kPad1, 2, 0),     abs(kPad1, 3, 0), abs(kPad1, 4, 0),
                                             abs(kPad1, 5, 0),     abs(kPad1, 17, 0), syn(kPad1)};
@@ -92,7 +81,7 @@ TEST_CASE("captured arrival, zero state, A|UP|TOUCHPAD state and removal of cont
 
   // Gone for good: a second removal and remove_all do nothing.
   sink.events.clear();
-  inject_packet(inj, packet_for(kRemoved));
+  tv::inject_packet(inj, tv::input_packet(kRemoved));
   inj.release_all();
   CHECK(sink.events.empty());
   CHECK(sink.removed.size() == 1);
@@ -102,7 +91,7 @@ TEST_CASE("legacy client: the first state with the bit set creates the pad", "[g
   RecordingSink sink;
   Injector inj(sink, {});
   // No arrival; the captured A|UP|TOUCHPAD state of controller 1 alone.
-  inject_packet(inj, packet_for(kPressed));
+  tv::inject_packet(inj, tv::input_packet(kPressed));
   CHECK(sink.created == std::vector<DeviceId>{kPad1});
   REQUIRE(sink.events.size() == 9);
   CHECK(sink.events.front() == key(kPad1, 0x130, 1));

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/vector_file.hpp"
+#include "input_vectors.hpp"
 #include "lightwell/input/injector.hpp"
 
 namespace {
@@ -19,18 +19,7 @@ constexpr DeviceId kKbd{DeviceKind::keyboard, 0};
 constexpr DeviceId kMouse{DeviceKind::mouse, 0};
 constexpr DeviceId kAbs{DeviceKind::absolute_pointer, 0};
 
-std::vector<std::uint8_t> packet_for(const std::string& call_prefix) {
-  for (const auto& r : tv::read_records("input_packets.txt"))
-    if (r.get("call").rfind(call_prefix, 0) == 0) return r.hex("bytes");
-  FAIL("no vector " << call_prefix);
-  return {};
-}
 
-void inject_packet(Injector& inj, const std::vector<std::uint8_t>& bytes) {
-  auto ev = pi::parse_input_packet(bytes);
-  REQUIRE(ev.has_value());
-  inj.inject(*ev);
-}
 
 EvdevEvent syn(DeviceId d) { return {d, 0, 0, 0}; }
 }  // namespace
@@ -38,8 +27,8 @@ EvdevEvent syn(DeviceId d) { return {d, 0, 0, 0}; }
 TEST_CASE("key down/up of 'A' become KEY_A 1/0 with SYN_REPORT", "[injector]") {
   RecordingSink sink;
   Injector inj(sink, {});
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_UP"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_UP"));
   const std::vector<EvdevEvent> want{{kKbd, 1, 30, 1}, syn(kKbd), {kKbd, 1, 30, 0}, syn(kKbd)};
   CHECK(sink.events == want);
 }
@@ -47,9 +36,9 @@ TEST_CASE("key down/up of 'A' become KEY_A 1/0 with SYN_REPORT", "[injector]") {
 TEST_CASE("release_all releases held keys and buttons, once", "[injector]") {
   RecordingSink sink;
   Injector inj(sink, {});
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0xA0 VK_LSHIFT"));
-  inject_packet(inj, packet_for("LiSendKeyboardEvent2(0xBA VK_OEM_1"));
-  inject_packet(inj, packet_for("LiSendMouseButtonEvent(BUTTON_ACTION_PRESS, BUTTON_X2)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0xA0 VK_LSHIFT"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent2(0xBA VK_OEM_1"));
+  tv::inject_packet(inj, tv::input_packet("LiSendMouseButtonEvent(BUTTON_ACTION_PRESS, BUTTON_X2)"));
   sink.events.clear();
   inj.release_all();
   // Held keys released in ascending code order: KEY_SEMICOLON (39) then KEY_LEFTSHIFT (42).
@@ -64,9 +53,9 @@ TEST_CASE("release_all releases held keys and buttons, once", "[injector]") {
 TEST_CASE("relative motion and left button", "[injector]") {
   RecordingSink sink;
   Injector inj(sink, {});
-  inject_packet(inj, packet_for("LiSendMouseMoveEvent(5, -3)"));
-  inject_packet(inj, packet_for("LiSendMouseButtonEvent(BUTTON_ACTION_PRESS, BUTTON_LEFT)"));
-  inject_packet(inj, packet_for("LiSendMouseButtonEvent(BUTTON_ACTION_RELEASE, BUTTON_LEFT)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendMouseMoveEvent(5, -3)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendMouseButtonEvent(BUTTON_ACTION_PRESS, BUTTON_LEFT)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendMouseButtonEvent(BUTTON_ACTION_RELEASE, BUTTON_LEFT)"));
   const std::vector<EvdevEvent> want{{kMouse, 2, 0, 5},      {kMouse, 2, 1, -3}, syn(kMouse),
                                      {kMouse, 1, 0x110, 1},  syn(kMouse),
                                      {kMouse, 1, 0x110, 0},  syn(kMouse)};
@@ -76,9 +65,9 @@ TEST_CASE("relative motion and left button", "[injector]") {
 TEST_CASE("scroll: hi-res in 1/120 units, legacy wheel per full 120", "[injector]") {
   RecordingSink sink;
   Injector inj(sink, {});
-  inject_packet(inj, packet_for("LiSendScrollEvent(1)"));
-  inject_packet(inj, packet_for("LiSendHighResScrollEvent(-30)"));
-  inject_packet(inj, packet_for("LiSendHScrollEvent(-1)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendScrollEvent(1)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendHighResScrollEvent(-30)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendHScrollEvent(-1)"));
   const std::vector<EvdevEvent> want{{kMouse, 2, 11, 120}, {kMouse, 2, 8, 1}, syn(kMouse),
                                      {kMouse, 2, 11, -30}, syn(kMouse),
                                      {kMouse, 2, 12, -120}, {kMouse, 2, 6, -1}, syn(kMouse)};
@@ -89,7 +78,7 @@ TEST_CASE("absolute position scales the client reference to the screen", "[injec
   RecordingSink sink;
   Injector inj(sink, {3840, 2160});
   // (100, 200) on a 1919x1079 reference -> 100*3839/1919 = 200, 200*2159/1079 = 400.
-  inject_packet(inj, packet_for("LiSendMousePositionEvent(100, 200, 1920, 1080)"));
+  tv::inject_packet(inj, tv::input_packet("LiSendMousePositionEvent(100, 200, 1920, 1080)"));
   const std::vector<EvdevEvent> want{{kAbs, 3, 0, 200}, {kAbs, 3, 1, 400}, syn(kAbs)};
   CHECK(sink.events == want);
 }
@@ -108,7 +97,7 @@ TEST_CASE("VK table spot checks from input.md §3.2", "[injector]") {
 TEST_CASE("truncated, oversized and unmapped packets inject nothing", "[injector]") {
   RecordingSink sink;
   Injector inj(sink, {});
-  auto p = packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
+  auto p = tv::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
   auto shorter = p;
   shorter.pop_back();
   CHECK_FALSE(pi::parse_input_packet(shorter).has_value());

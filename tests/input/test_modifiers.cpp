@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/vector_file.hpp"
+#include "input_vectors.hpp"
 #include "lightwell/input/injector.hpp"
 
 namespace {
@@ -19,18 +19,7 @@ namespace tv = lightwell::test;
 
 constexpr DeviceId kKbd{DeviceKind::keyboard, 0};
 
-std::vector<std::uint8_t> packet_for(const std::string& call_prefix) {
-  for (const auto& r : tv::read_records("input_packets.txt"))
-    if (r.get("call").rfind(call_prefix, 0) == 0) return r.hex("bytes");
-  FAIL("no vector " << call_prefix);
-  return {};
-}
 
-void inject_packet(Injector& inj, const std::vector<std::uint8_t>& bytes) {
-  auto ev = pi::parse_input_packet(bytes);
-  REQUIRE(ev.has_value());
-  inj.inject(*ev);
-}
 
 pi::KeyEvent key(std::uint8_t vk, bool down, std::uint8_t modifiers) {
   pi::KeyEvent e;
@@ -48,8 +37,8 @@ TEST_CASE("a lost Shift up is repaired by the next key's modifier bits", "[modif
   RecordingSink sink;
   Injector inj(sink, {});
   // Captured: VK_LSHIFT down with MODIFIER_SHIFT, then 'A' down with modifiers 0.
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
   const std::vector<EvdevEvent> want{k(42, 1), syn(), k(42, 0), syn(), k(30, 1), syn()};
   CHECK(sink.events == want);
 }
@@ -60,8 +49,8 @@ TEST_CASE("modifiers the client reports held stay held; bits never press keys",
   Injector inj(sink, {});
   // Captured: VK_LSHIFT down (SHIFT), then VK_OEM_1 down with SHIFT|CTRL: Shift stays,
   // and no Ctrl is pressed although the bit is set.
-  inject_packet(inj, packet_for("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
-  inject_packet(inj, packet_for("LiSendKeyboardEvent2(0xBA VK_OEM_1"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendKeyboardEvent2(0xBA VK_OEM_1"));
   const std::vector<EvdevEvent> want{k(42, 1), syn(), k(39, 1), syn()};
   CHECK(sink.events == want);
 }

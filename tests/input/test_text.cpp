@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/vector_file.hpp"
+#include "input_vectors.hpp"
 #include "lightwell/input/injector.hpp"
 
 namespace {
@@ -19,18 +19,7 @@ namespace tv = lightwell::test;
 
 constexpr DeviceId kKbd{DeviceKind::keyboard, 0};
 
-std::vector<std::vector<std::uint8_t>> text_packets() {
-  std::vector<std::vector<std::uint8_t>> out;
-  for (const auto& r : tv::read_records("input_packets.txt"))
-    if (r.get("call").rfind("LiSendUtf8TextEvent(", 0) == 0) out.push_back(r.hex("bytes"));
-  return out;
-}
 
-void inject_packet(Injector& inj, const std::vector<std::uint8_t>& bytes) {
-  auto ev = pi::parse_input_packet(bytes);
-  REQUIRE(ev.has_value());
-  inj.inject(*ev);
-}
 
 // down, SYN, up, SYN
 void tap(std::vector<EvdevEvent>& v, std::uint16_t code) {
@@ -60,22 +49,22 @@ pi::TextEvent text_of(std::u32string_view cps) {
 }  // namespace
 
 TEST_CASE("captured \"h\", \"é\", \"€\" text packets", "[text]") {
-  const auto packets = text_packets();
+  const auto packets = tv::input_packets("LiSendUtf8TextEvent(");
   REQUIRE(packets.size() == 3);
   RecordingSink sink;
   Injector inj(sink, {});
 
-  inject_packet(inj, packets[0]);  // 'h' (68): the US key H, no Shift
+  tv::inject_packet(inj, packets[0]);  // 'h' (68): the US key H, no Shift
   std::vector<EvdevEvent> h;
   tap(h, 35);
   CHECK(sink.events == h);
 
   sink.events.clear();
-  inject_packet(inj, packets[1]);  // U+00E9 (c3 a9) → "e9"
+  tv::inject_packet(inj, packets[1]);  // U+00E9 (c3 a9) → "e9"
   CHECK(sink.events == unicode_entry({18, 10}));
 
   sink.events.clear();
-  inject_packet(inj, packets[2]);  // U+20AC (e2 82 ac) → "20ac"
+  tv::inject_packet(inj, packets[2]);  // U+20AC (e2 82 ac) → "20ac"
   CHECK(sink.events == unicode_entry({3, 11, 30, 46}));
 
   sink.events.clear();

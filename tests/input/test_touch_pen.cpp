@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "../support/vector_file.hpp"
+#include "input_vectors.hpp"
 #include "lightwell/input/injector.hpp"
 
 namespace {
@@ -24,18 +24,7 @@ namespace tv = lightwell::test;
 constexpr DeviceId kTs{DeviceKind::touchscreen, 0};
 constexpr DeviceId kPen{DeviceKind::pen, 0};
 
-std::vector<std::uint8_t> packet_for(const std::string& call_prefix) {
-  for (const auto& r : tv::read_records("input_packets.txt"))
-    if (r.get("call").rfind(call_prefix, 0) == 0) return r.hex("bytes");
-  FAIL("no vector " << call_prefix);
-  return {};
-}
 
-void inject_packet(Injector& inj, const std::vector<std::uint8_t>& bytes) {
-  auto ev = pi::parse_input_packet(bytes);
-  REQUIRE(ev.has_value());
-  inj.inject(*ev);
-}
 
 EvdevEvent t_abs(std::uint16_t code, std::int32_t v) { return {kTs, 3, code, v}; }
 EvdevEvent t_key(std::uint16_t code, std::int32_t v) { return {kTs, 1, code, v}; }
@@ -73,14 +62,14 @@ TEST_CASE("captured touch down then cancel-all", "[touch]") {
   // pointerId 0x11223344, x 0.5 → 959.5 → 960, y 0.25 → 269.75 → 270, pressure 0.8 → 819,
   // rotation 90 → orientation 90, major 0.01 along x (rotation 90: the axis is horizontal)
   // → 0.01·1920 = 19, minor 0.005 along y → 0.005·1080 = 5.
-  inject_packet(inj, packet_for("LiSendTouchEvent(LI_TOUCH_EVENT_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendTouchEvent(LI_TOUCH_EVENT_DOWN"));
   const std::vector<EvdevEvent> down{
       t_abs(47, 0),   t_abs(57, 0),   t_abs(53, 960), t_abs(54, 270), t_abs(58, 819),
       t_abs(52, 90),  t_abs(48, 19),  t_abs(49, 5),   t_key(0x14a, 1), t_abs(0, 960),
       t_abs(1, 270),  t_abs(24, 819), syn(kTs)};
   CHECK(sink.events == down);
   sink.events.clear();
-  inject_packet(inj, packet_for("LiSendTouchEvent(LI_TOUCH_EVENT_CANCEL_ALL"));
+  tv::inject_packet(inj, tv::input_packet("LiSendTouchEvent(LI_TOUCH_EVENT_CANCEL_ALL"));
   const std::vector<EvdevEvent> lifted{t_abs(47, 0), t_abs(57, -1), t_key(0x14a, 0),
                                        t_abs(24, 0), syn(kTs)};
   CHECK(sink.events == lifted);
@@ -197,14 +186,14 @@ TEST_CASE("captured pen hover, then an eraser down switches tools cleanly", "[pe
   Injector inj(sink, {1920, 1080});
   // Pen, primary button, x 0.1 → 191.9 → 192, y 0.9 → 971.1 → 971, distance 0.5 → 512,
   // rotation unknown (tilt 45 alone is not enough for tilt axes).
-  inject_packet(inj, packet_for("LiSendPenEvent(LI_TOUCH_EVENT_HOVER"));
+  tv::inject_packet(inj, tv::input_packet("LiSendPenEvent(LI_TOUCH_EVENT_HOVER"));
   const std::vector<EvdevEvent> hover{p_key(0x140, 1), p_abs(0, 192), p_abs(1, 971),
                                       p_abs(25, 512), p_key(0x14b, 1), syn(kPen)};
   CHECK(sink.events == hover);
   sink.events.clear();
   // Eraser, no buttons, x = y = 0.3 → 575.7 → 576, 323.7 → 324, pressure 1.0 → 1024,
   // tilt unknown: no tilt axes. The pen leaves (button released first) in its own frame.
-  inject_packet(inj, packet_for("LiSendPenEvent(LI_TOUCH_EVENT_DOWN"));
+  tv::inject_packet(inj, tv::input_packet("LiSendPenEvent(LI_TOUCH_EVENT_DOWN"));
   const std::vector<EvdevEvent> down{
       p_key(0x14b, 0),  p_key(0x140, 0), syn(kPen),
       p_key(0x141, 1),  p_abs(0, 576),   p_abs(1, 324), p_abs(25, 0), p_abs(24, 1024),

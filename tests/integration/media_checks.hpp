@@ -61,19 +61,6 @@ inline bool consecutive(const std::vector<std::uint32_t>& numbers) {
   return !numbers.empty();
 }
 
-// Goertzel power of one frequency over a block of samples of one channel.
-inline double tone_power(const std::vector<float>& pcm, std::size_t channels, std::size_t channel, double freq_hz) {
-  const double w = 2.0 * std::numbers::pi * freq_hz / 48000.0;
-  const double coeff = 2.0 * std::cos(w);
-  double s1 = 0, s2 = 0;
-  for (std::size_t i = channel; i < pcm.size(); i += channels) {
-    const double s0 = pcm[i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
-}
-
 struct OpusLayout {
   int channels = 2, streams = 1, coupled = 1;
   std::array<unsigned char, 8> mapping{0, 1};

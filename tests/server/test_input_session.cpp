@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "../support/vector_file.hpp"
+#include "../input/input_vectors.hpp"
 #include "lightwell/server/input_session.hpp"
 
 namespace {
@@ -28,14 +28,6 @@ using lightwell::server::InputSessionOptions;
 namespace proto = lightwell::proto;
 
 constexpr DeviceId kKbd{DeviceKind::keyboard, 0};
-
-std::vector<std::uint8_t> packet_for(const std::string& call_prefix) {
-  for (const auto& r : lightwell::test::read_records("input_packets.txt")) {
-    if (r.get("call").rfind(call_prefix, 0) == 0) return r.hex("bytes");
-  }
-  FAIL("no vector " << call_prefix);
-  return {};
-}
 
 // What the session's sink saw, shared with the test (the session owns the sink itself).
 struct Seen {
@@ -102,8 +94,8 @@ TEST_CASE("input session: captured key packets become KEY_A down and up on the k
   {
     InputSession session(options_for(seen), hub().get("input"));
     REQUIRE(session.injecting());
-    session.submit(packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
-    session.submit(packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_UP"));
+    session.submit(lightwell::test::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
+    session.submit(lightwell::test::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_UP"));
     REQUIRE(wait_until([&] { return session.stats().packets == 2; }));
   }
   const std::vector<EvdevEvent> want{{kKbd, EV_KEY, KEY_A, 1}, syn(kKbd), {kKbd, EV_KEY, KEY_A, 0}, syn(kKbd)};
@@ -114,7 +106,7 @@ TEST_CASE("input session: a key still held when the session ends is released", "
   Seen seen;
   {
     InputSession session(options_for(seen), hub().get("input"));
-    session.submit(packet_for("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
+    session.submit(lightwell::test::input_packet("LiSendKeyboardEvent(0xA0 VK_LSHIFT, KEY_ACTION_DOWN"));
     REQUIRE(wait_until([&] { return session.stats().packets == 1; }));
   }
   REQUIRE(seen.events.size() == 4);
@@ -125,13 +117,13 @@ TEST_CASE("input session: a key still held when the session ends is released", "
 TEST_CASE("input session: malformed and hostile packets inject nothing", "[input-session]") {
   Seen seen;
   InputSession session(options_for(seen), hub().get("input"));
-  auto key = packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
+  auto key = lightwell::test::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
   std::vector<std::uint8_t> short_packet(key.begin(), key.end() - 1);           // truncated
   std::vector<std::uint8_t> long_packet = key;
   long_packet.push_back(0);                                                      // trailing byte
   std::vector<std::uint8_t> huge_size = key;
   huge_size[0] = 0x7F;                                                           // BE32 size 0x7F…
-  std::vector<std::uint8_t> controller = packet_for("LiSendMultiControllerEvent(1, 0x0003");
+  std::vector<std::uint8_t> controller = lightwell::test::input_packet("LiSendMultiControllerEvent(1, 0x0003");
   controller[10] = 16;                                                           // controller 16 of 0..15
   // Text of 40 bytes (input.md §3.3 allows 1..32), size field consistent: BE32 4 + 40.
   std::vector<std::uint8_t> huge_text = {0x00, 0x00, 0x00, 44, 0x17, 0x00, 0x00, 0x00};
@@ -152,7 +144,7 @@ TEST_CASE("input session: without a sink the session goes on and drops input", "
   };
   InputSession session(std::move(o), hub().get("input"));
   CHECK_FALSE(session.injecting());
-  session.submit(packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
+  session.submit(lightwell::test::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN"));
   CHECK(session.stats().dropped == 1);
 }
 
@@ -163,7 +155,7 @@ TEST_CASE("input session: a full queue drops packets instead of blocking the con
   InputSessionOptions o = options_for(seen);
   o.queue_packets = 8;
   InputSession session(std::move(o), hub().get("input"));
-  const auto down = packet_for("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
+  const auto down = lightwell::test::input_packet("LiSendKeyboardEvent(0x41 'A', KEY_ACTION_DOWN");
   {
     std::unique_lock hold(gate);  // the input thread blocks in its first emit()
     session.submit(down);
@@ -188,7 +180,7 @@ TEST_CASE("input session: rumble from the sink reaches on_rumble on the input th
     std::lock_guard lock(seen.mutex);
     seen.pending_rumble.push_back(Rumble{1, 0x8000, 0x4000});
   }
-  session.submit(packet_for("(automatic on start) enable haptics"));  // wakes the thread
+  session.submit(lightwell::test::input_packet("(automatic on start) enable haptics"));  // wakes the thread
   REQUIRE(wait_until([&] {
     std::lock_guard lock(mutex);
     return !got.empty();
