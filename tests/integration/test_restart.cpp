@@ -1,6 +1,10 @@
 // Restarts, black box (http-pairing.md §5.8: the host identity and the paired certificates
 // persist; changing the identity would break every pinned client): stop `lightwell serve`
 // with SIGTERM and start it again over the same state directory and port.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "integration_support.hpp"
@@ -58,4 +62,24 @@ TEST_CASE("a pairing attempt pending at stop is gone after the restart", "[integ
   // A new attempt after the restart pairs normally.
   const PairRun again = s.pair_via_cli(c, "5678", "5678", "laptop");
   CHECK(again.result.paired);
+}
+
+// The harness itself: a port taken between picking it and the server's bind (another test's
+// socket) must move the server to fresh ports, not fail the test that happened to start then.
+TEST_CASE("the test harness moves to fresh ports when one was taken meanwhile", "[integration][harness]") {
+  LightwellProcess p;
+  const std::uint16_t taken = static_cast<std::uint16_t>(p.base_port() + 9);  // video, UDP
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(taken);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  p.start();
+  ::close(fd);
+  INFO(p.diagnostics());
+  CHECK(p.base_port() + 9 != taken);
+  CHECK(p.log().find("port " + std::to_string(taken) + ": bind: Address already in use") != std::string::npos);
+  CHECK(p.stop() == 0);
 }

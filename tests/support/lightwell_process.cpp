@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace lightwell::test {
 
@@ -40,11 +42,28 @@ bool port_free(int type, std::uint16_t port) {
   return ok;
 }
 
-// A random base port P whose derived ports (protocol README "Ports") are all free, so
-// parallel runs of the suite (and other engineers' servers) do not collide.
+// The kernel's ephemeral range (ip_local_port_range): every outgoing connection of every
+// parallel test takes a port from it, so a base port picked there can be taken between
+// the check below and the server's bind (seen in CI: "bind: Address already in use").
+std::pair<int, int> ephemeral_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+// A random base port P whose derived ports (protocol README "Ports": P-5 .. P+21) are all
+// free and outside the ephemeral range, so parallel runs of the suite do not collide.
+// Racy by nature (another process may bind in between): start() retries on EADDRINUSE.
 std::uint16_t pick_base_port() {
+  const auto [eph_lo, eph_hi] = ephemeral_range();
+  // Below the ephemeral range when there is room (the Linux default leaves 1024..32767),
+  // else above it.
+  const int lo = eph_lo - 21 > 10000 ? 10000 : eph_hi + 6;
+  const int hi = eph_lo - 21 > 10000 ? eph_lo - 22 : 65535 - 21;
+  if (lo > hi) throw std::runtime_error("no port range outside the ephemeral ports");
   std::random_device rd;
-  std::uniform_int_distribution<int> dist(20000, 60000);
+  std::uniform_int_distribution<int> dist(lo, hi);
   for (int attempt = 0; attempt < 200; ++attempt) {
     const auto p = static_cast<std::uint16_t>(dist(rd));
     auto at = [p](int offset) { return static_cast<std::uint16_t>(p + offset); };
@@ -87,13 +106,17 @@ LightwellProcess::LightwellProcess(LightwellOptions options) {
   if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = templ;
   base_port_ = pick_base_port();
+  options_ = std::move(options);
+  write_config();
+}
+
+void LightwellProcess::write_config() const {
   std::ofstream cfg(config_file(), std::ios::trunc);
-  cfg << "[server]\nname = \"" << options.server_name << "\"\nbase_port = " << base_port_ << "\nlog_level = \""
-      << options.log_level << "\"\n"
+  cfg << "[server]\nname = \"" << options_.server_name << "\"\nbase_port = " << base_port_ << "\nlog_level = \""
+      << options_.log_level << "\"\n"
       << "[network]\nbind_addresses = [\"127.0.0.1\"]\nweb_ui = false\n"
-      << "[audio]\nsource = \"" << options.audio_source << "\"\n"
-      << options.extra_config;
-  extra_environment_ = options.environment;
+      << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
+      << options_.extra_config;
 }
 
 LightwellProcess::~LightwellProcess() {
@@ -109,11 +132,28 @@ std::vector<std::string> LightwellProcess::environment() const {
   // Nothing from the developer's session (XDG_RUNTIME_DIR, a real config) leaks in.
   std::vector<std::string> env = {"HOME=" + (dir_ / "home").string(), "XDG_CONFIG_HOME=" + (dir_ / "config").string(),
                                   "XDG_STATE_HOME=" + (dir_ / "xdg-state").string(), "PATH=/usr/bin:/bin"};
-  env.insert(env.end(), extra_environment_.begin(), extra_environment_.end());
+  env.insert(env.end(), options_.environment.begin(), options_.environment.end());
   return env;
 }
 
 void LightwellProcess::start(std::chrono::milliseconds ready_timeout) {
+  // A port taken between pick_base_port() and the server's bind is the one start-up failure
+  // that is the harness's fault, not the server's: move to new ports and try again.
+  for (int attempt = 1;; ++attempt) {
+    const std::size_t log_before = log().size();
+    try {
+      start_once(ready_timeout);
+      return;
+    } catch (const std::runtime_error&) {
+      const bool port_taken = !running() && log().find("Address already in use", log_before) != std::string::npos;
+      if (!port_taken || attempt == 4) throw;
+      base_port_ = pick_base_port();
+      write_config();
+    }
+  }
+}
+
+void LightwellProcess::start_once(std::chrono::milliseconds ready_timeout) {
   if (pid_ > 0) throw std::runtime_error("lightwell serve already running");
   const auto binary = lightwell_binary_path();
   if (!std::filesystem::exists(binary)) throw std::runtime_error("no lightwell binary at " + binary.string());
@@ -125,10 +165,14 @@ void LightwellProcess::start(std::chrono::milliseconds ready_timeout) {
   CStrings argv({binary.string(), "serve", "--config", config_file().string(), "--state-dir", state_dir().string()});
   CStrings envp(environment());
   const std::string log_name = log_path.string();
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     // Only async-signal-safe calls between fork and exec (the test may have threads).
+    // The server dies with the test process (a killed test must not leave servers behind).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(125);
     const int fd = ::open(log_name.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
     if (fd < 0) ::_exit(126);
     ::dup2(fd, 1);

@@ -49,7 +49,9 @@ class LightwellProcess {
   LightwellProcess(const LightwellProcess&) = delete;
   LightwellProcess& operator=(const LightwellProcess&) = delete;
 
-  // Starts serve and waits until HTTP /serverinfo answers status_code 200. Throws
+  // Starts serve and waits until HTTP /serverinfo answers status_code 200; if a port was
+  // taken meanwhile (the server says "Address already in use"), moves to fresh ports (read
+  // the port accessors after start) and tries again, up to 4 times. Throws
   // std::runtime_error (with the log) if it exits or does not answer within ready_timeout
   // (the first start generates an RSA key).
   void start(std::chrono::milliseconds ready_timeout = std::chrono::milliseconds(20'000));
@@ -81,11 +83,13 @@ class LightwellProcess {
 
  private:
   std::vector<std::string> environment() const;
+  void write_config() const;
+  void start_once(std::chrono::milliseconds ready_timeout);
+  LightwellOptions options_;
   std::filesystem::path dir_;
   std::uint16_t base_port_ = 0;
   pid_t pid_ = -1;
   int runs_ = 0;
-  std::vector<std::string> extra_environment_;
 };
 
 }  // namespace lightwell::test

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -63,8 +64,13 @@ pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int std
   auto args = c_strings(argv);
   auto envp = c_strings(env);
   const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // Dies with the thread that spawned it (the test, or run_client's waiting thread), so a
+    // killed test leaves no daemons behind (PR_SET_PDEATHSIG, prctl(2)).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(125);
     ::setsid();
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
