@@ -73,6 +73,22 @@ verify_unit() {
 verify_unit "$pkg/systemd/lightwell.service" user
 verify_unit "$pkg/systemd/lightwell-system.service" system
 
+# The KMS drop-in for the user unit: a drop-in acts as if appended to the unit, so verify
+# the concatenation, and check that it resets every option that voids a file capability.
+dropin="$pkg/systemd/lightwell.service.d/kms-capture.conf"
+out=$(cd "$work/units" && cat lightwell.service "$dropin" >lightwell-kms.service \
+      && XDG_RUNTIME_DIR="$work/runtime" systemd-analyze --user verify --man=no ./lightwell-kms.service 2>&1)
+rc=$?
+if [[ $rc -ne 0 || -n $out ]]; then
+  fail "lightwell.service + kms-capture.conf: systemd-analyze verify rc=$rc"; printf '%s\n' "$out" >&2
+else
+  pass "lightwell.service + lightwell.service.d/kms-capture.conf: systemd-analyze verify clean (user mode)"
+fi
+for key in $(grep -Eo '^(PrivateUsers|Protect[A-Za-z]*|Private[A-Za-z]*|Restrict[A-Za-z]*|LockPersonality|ReadWritePaths)=' \
+             "$pkg/systemd/lightwell.service" | sort -u); do
+  grep -q "^$key" "$dropin" || fail "kms-capture.conf does not reset $key"
+done
+
 # The capability belongs to the system unit only.
 sys="$pkg/systemd/lightwell-system.service"
 grep -qx 'AmbientCapabilities=CAP_SYS_ADMIN' "$sys" && grep -qx 'CapabilityBoundingSet=CAP_SYS_ADMIN' "$sys" \
