@@ -76,8 +76,9 @@ stdenv.mkDerivation (finalAttrs: {
     install -Dm755 server/lightwell $out/bin/lightwell
     install -Dm644 ../packaging/systemd/lightwell.service $out/lib/systemd/user/lightwell.service
     install -Dm644 ../packaging/systemd/lightwell-system.service $out/lib/systemd/system/lightwell-system.service
-    substituteInPlace $out/lib/systemd/user/lightwell.service $out/lib/systemd/system/lightwell-system.service \
-      --replace-fail /usr/bin/lightwell $out/bin/lightwell
+    for unit in $out/lib/systemd/user/lightwell.service $out/lib/systemd/system/lightwell-system.service; do
+      substituteInPlace "$unit" --replace-fail /usr/bin/lightwell $out/bin/lightwell
+    done
     install -Dm644 ../packaging/udev/60-lightwell-uinput.rules $out/lib/udev/rules.d/60-lightwell-uinput.rules
     install -Dm644 ../packaging/modules-load.d/lightwell.conf $out/lib/modules-load.d/lightwell.conf
     install -Dm644 ../packaging/sysusers.d/lightwell.conf $out/lib/sysusers.d/lightwell.conf
