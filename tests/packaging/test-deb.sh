@@ -46,6 +46,10 @@ arch=$(dpkg --print-architecture)
 deb_name="lightwell_${version}_${arch}.deb"
 work=$(mktemp -d /tmp/lightwell-test-deb.XXXXXX)
 installed=0
+made_links_and_state=0   # the test enabled the units and made /var/lib/lightwell (step 6)
+wants_dirs=(/etc/systemd/system/multi-user.target.wants /etc/systemd/user/graphical-session.target.wants)
+new_wants_dirs=()        # those that `systemctl enable` will create: removed again if empty
+for d in "${wants_dirs[@]}"; do [[ -d $d ]] || new_wants_dirs+=("$d"); done
 server_pid=""
 created_accounts=()   # "user NAME" / "group NAME" that did not exist before the install
 for g in uinput video render; do getent group "$g" >/dev/null || created_accounts+=("group $g"); done
@@ -58,6 +62,14 @@ cleanup() {
   if [[ $installed -eq 1 ]]; then
     echo "cleanup: dpkg --purge lightwell" >&2
     dpkg --purge lightwell >/dev/null 2>&1 || echo "cleanup: dpkg --purge lightwell FAILED: remove it by hand" >&2
+  fi
+  # What a purge should have removed, in case it failed or did not get that far. Safe: the
+  # test refused to start when /var/lib/lightwell existed, and no lightwell unit was enabled.
+  if [[ $made_links_and_state -eq 1 ]]; then
+    find /etc/systemd/system /etc/systemd/user -name 'lightwell*.service' -type l -delete 2>/dev/null
+    rm -rf /var/lib/lightwell
+    local d
+    for d in "${new_wants_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
   fi
   # The package keeps its system user on purge (Debian practice); the test leaves the machine
   # as it found it, so a later run checks a fresh creation again.
@@ -309,7 +321,39 @@ for _ in 1 2 3 4 5; do
 done
 [[ $rc -eq 3 ]] && fail "no free base port found in 5 attempts"
 
-# ---- 6. purge -----------------------------------------------------------------------------
+# ---- 6. reinstall and remove keep the administrator's files -------------------------------
+# What a user of the package does: edit the conffile, enable a unit (systemctl works offline
+# when systemd does not run: it only writes the links), and the system unit's first start
+# creates /var/lib/lightwell (StateDirectory=, owned by lightwell, 0700).
+echo '# edited by test-deb.sh' >>/etc/lightwell/lightwell.toml
+made_links_and_state=1
+systemctl enable lightwell-system.service >/dev/null 2>&1 || fail "systemctl enable lightwell-system.service (offline)"
+systemctl --global enable lightwell.service >/dev/null 2>&1 || fail "systemctl --global enable lightwell.service (offline)"
+links=$(find /etc/systemd/system /etc/systemd/user -name 'lightwell*.service' -type l 2>/dev/null)
+[[ $(wc -l <<<"$links") -eq 2 ]] || fail "expected two enablement links, found: $links"
+install -d -m 700 -o lightwell -g lightwell /var/lib/lightwell
+echo '{}' >/var/lib/lightwell/clients.json
+# Reinstalling the same version: postinst runs again (sysusers finds its entries), the
+# edited conffile is kept without a prompt since the packaged one did not change.
+if out=$(dpkg -i "$deb" 2>&1); then
+  tail -1 /etc/lightwell/lightwell.toml | grep -qx '# edited by test-deb.sh' \
+    && pass "reinstall: runs again cleanly and keeps the edited /etc/lightwell/lightwell.toml" \
+    || fail "reinstall replaced the edited /etc/lightwell/lightwell.toml"
+else
+  printf '%s\n' "$out" >&2; fail "reinstall (dpkg -i of the same package) failed"
+fi
+# Remove (not purge): program gone; conffile, state and enablement links stay.
+if out=$(dpkg --remove lightwell 2>&1); then
+  [[ $(dpkg-query -W -f='${db:Status-Status}' lightwell) == config-files ]] || fail "after remove: status is not config-files"
+  [[ -e /usr/bin/lightwell || -e /usr/lib/systemd/system/lightwell-system.service ]] && fail "after remove: program or unit still there"
+  [[ -f /etc/lightwell/lightwell.toml && -f /var/lib/lightwell/clients.json ]] \
+    && pass "remove: program gone, /etc/lightwell/lightwell.toml and /var/lib/lightwell kept" \
+    || fail "remove deleted the conffile or the state directory"
+else
+  printf '%s\n' "$out" >&2; fail "dpkg --remove lightwell failed"
+fi
+
+# ---- 7. purge -----------------------------------------------------------------------------
 if ! out=$(dpkg --purge lightwell 2>&1); then
   printf '%s\n' "$out" >&2; fail "dpkg --purge lightwell failed"
 else
@@ -319,7 +363,9 @@ else
   for path in /usr/bin/lightwell "${!files[@]}" /etc/lightwell /usr/share/doc/lightwell /var/lib/lightwell; do
     [[ -e $path ]] && left+=("$path")
   done
-  [[ ${#left[@]} -eq 0 ]] && pass "dpkg --purge removed every file" || fail "left after purge: ${left[*]}"
+  mapfile -t -O "${#left[@]}" left < <(find /etc/systemd/system /etc/systemd/user -name 'lightwell*.service' 2>/dev/null)
+  [[ ${#left[@]} -eq 0 ]] && pass "dpkg --purge removed every file, /etc/lightwell, /var/lib/lightwell and the enablement links" \
+    || fail "left after purge: ${left[*]}"
   status=$(dpkg-query -W -f='${db:Status-Status}' lightwell 2>/dev/null || true)
   [[ -z $status || $status == not-installed ]] || fail "dpkg status after purge: $status"
   getent passwd lightwell >/dev/null && pass "user lightwell kept after purge (Debian practice)" \
