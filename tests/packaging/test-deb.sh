@@ -277,14 +277,19 @@ http_get() {
   fi
 }
 # Then serve it. Tests stay on loopback and off fixed ports, so serve a copy in which only
-# base_port and bind_addresses differ (checked: exactly two lines change).
+# base_port and bind_addresses differ (checked: exactly two lines change). It runs as the
+# system unit's identity: user lightwell with its sysusers.d groups (setpriv, util-linux),
+# and a state directory it owns, as StateDirectory= would give it.
+chmod 711 "$work"
 serve_once() {
   local base=$1 cfg="$work/serve.toml" state="$work/state-$1" log="$work/serve-$1.log"
   sed -e "s/^base_port = 47989\$/base_port = $base/" -e 's/^bind_addresses = \[\]$/bind_addresses = ["127.0.0.1"]/' \
     /etc/lightwell/lightwell.toml >"$cfg"
   [[ $(diff /etc/lightwell/lightwell.toml "$cfg" | grep -c '^>') -eq 2 ]] || { fail "could not set base_port/bind_addresses in a copy of the installed config"; return 2; }
-  mkdir -m 700 "$state"
-  /usr/bin/lightwell --config "$cfg" --state-dir "$state" serve >"$log" 2>&1 &
+  chmod 644 "$cfg"
+  install -d -m 700 -o lightwell -g lightwell "$state"
+  setpriv --reuid=lightwell --regid=lightwell --init-groups \
+    /usr/bin/lightwell --config "$cfg" --state-dir "$state" serve >"$log" 2>&1 &
   server_pid=$!
   local i reply=""
   for ((i = 0; i < 120; i++)); do   # up to 60 s on a loaded machine
@@ -299,7 +304,9 @@ serve_once() {
     return 2
   fi
   if [[ $reply == *'status_code="200"'* && $reply == *'<uniqueid>'* ]]; then
-    pass "lightwell serve from the installed files answers http://127.0.0.1:$base/serverinfo"
+    pass "lightwell serve (installed binary and config, as user lightwell) answers http://127.0.0.1:$base/serverinfo"
+    [[ $(stat -c %U "$state/identity.json" 2>/dev/null) == lightwell ]] \
+      || fail "the server running as lightwell did not create its identity in the state directory: $(ls -l "$state")"
   else
     fail "/serverinfo on port $base: '${reply:0:300}'"; sed 's/^/  /' "$log" >&2
   fi
