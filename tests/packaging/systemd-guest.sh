@@ -1,0 +1,221 @@
+#!/bin/bash
+# Issue 9, "Done means": on a fresh Debian 12 machine, installing the package and enabling the
+# unit gives a running server that survives a restart. This proves it on a real Debian 12
+# guest with systemd as PID 1, booted under QEMU (TCG: the CI machines have no usable KVM,
+# /work/shared/guestvm/FINDINGS.md §1):
+#   boot 1: apt-get install ./lightwell.deb (offline), systemctl enable --now
+#           lightwell-system.service, serverinfo answers, systemctl restart, a crash
+#           (Restart=on-failure), power off;
+#   boot 2: a cold start of the same disk: the unit is active without anyone starting it,
+#           same uniqueid (identity persisted in /var/lib/lightwell), clean stop logged for
+#           the previous shutdown.
+# Usage: systemd-guest.sh PATH/TO/lightwell.deb [--keep DIR] [--timeout SEC]
+# Exit: 0 every check passed, 1 a check failed, 2 usage/setup error, 77 skipped (not root).
+# Environment: LIGHTWELL_CACHE (default ~/.cache/lightwell), LIGHTWELL_DEBIAN_MIRROR (default
+# http://deb.debian.org/debian, the machine's mirror), LIGHTWELL_DEBIAN_SECURITY_MIRROR,
+# LIGHTWELL_GUEST_SMP (default 2). See docs/testing-guest.md, "systemd guest (packaging)".
+set -euo pipefail
+
+readonly SCRIPT_VERSION=1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+helpers=$here/systemd-guest
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
+
+deb="" keep="" boot_timeout_s=900
+while [ $# -gt 0 ]; do
+  case $1 in
+    --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    --timeout) boot_timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
+    -h|--help) usage ;;
+    -*) echo "systemd-guest: unknown option $1" >&2; usage ;;
+    *) [ -z "$deb" ] || usage; deb=$1; shift ;;
+  esac
+done
+[ -n "$deb" ] || usage
+[ -f "$deb" ] || { echo "systemd-guest: no such package: $deb" >&2; exit 2; }
+deb=$(readlink -f "$deb")
+
+# mmdebstrap's root mode and an image whose files keep their owners (mke2fs -d copies the
+# owner of each file it reads) both need root.
+if [ "$(id -u)" -ne 0 ]; then
+  echo "systemd-guest: SKIP: needs root (mmdebstrap root mode, file owners in the image)"; exit 77
+fi
+missing=""
+for tool in mmdebstrap mke2fs qemu-system-x86_64 busybox cpio xz modprobe depmod dpkg-deb flock sha256sum; do
+  command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  echo "systemd-guest: missing tools:$missing (Debian: mmdebstrap e2fsprogs qemu-system-x86 busybox-static cpio xz-utils kmod)" >&2
+  exit 2
+fi
+busybox_bin=$(command -v busybox)
+# The initramfs holds busybox alone, without a C library: it must be the static build.
+if ldd "$busybox_bin" >/dev/null 2>&1; then
+  echo "systemd-guest: $busybox_bin is not a static ELF binary (install busybox-static)" >&2; exit 2
+fi
+
+mirror=${LIGHTWELL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security_mirror=${LIGHTWELL_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+smp=${LIGHTWELL_GUEST_SMP:-2}
+# What a minimal Debian 12 machine with systemd has: systemd as init, udev (for the package's
+# uinput rule), dbus, kmod (modules-load.d), and a kernel with its modules.
+base_packages="systemd,systemd-sysv,udev,dbus,kmod,linux-image-amd64"
+# The package's own relations decide which dependencies are cached: a new Depends means a new
+# cache. The package itself is NOT in the cache: it is installed in the guest every run.
+relations=$(for f in Pre-Depends Depends Recommends; do printf '%s: %s\n' "$f" "$(dpkg-deb -f "$deb" "$f")"; done)
+key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirror" "$relations" \
+  | cat - "$helpers/init" | sha256sum | cut -c1-16)
+cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
+cache=$cache_root/$key
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/lightwell-sysguest.XXXXXX")
+qemu_pid=""
+cleanup() {
+  if [ -n "$qemu_pid" ]; then kill "$qemu_pid" 2>/dev/null || true; fi
+  if [ -n "$keep" ]; then mkdir -p "$keep" && cp -a "$work/." "$keep/" && echo "systemd-guest: kept in $keep"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { printf '[systemd-guest %s] %s\n' "$(date -u +%T)" "$*"; }
+
+# --- 1. the cached base: root file system tarball, PVH kernel, tiny initramfs ---------------
+build_cache() {
+  local tmp=$1 hook_deb=/var/cache/lwtest-probe.deb
+  log "building the base image (first run on this machine: downloads about 200 MB)"
+  cp "$deb" "$tmp/probe.deb"
+  # --skip=cleanup/apt keeps apt's lists and cache: the guest has no network, so apt there
+  # resolves the package's dependencies from the lists and installs them from the cache.
+  # The customize hook empties the cache first, then downloads exactly what
+  # `apt-get install ./lightwell.deb` needs (Depends and Recommends, like apt's default).
+  mmdebstrap --variant=minbase --include="$base_packages" --skip=cleanup/apt \
+    --customize-hook="cp '$tmp/probe.deb' \"\$1$hook_deb\"" \
+    --customize-hook='chroot "$1" apt-get clean' \
+    --customize-hook="chroot \"\$1\" apt-get install -y --download-only $hook_deb" \
+    --customize-hook="rm -f \"\$1$hook_deb\"" \
+    --customize-hook='rm -f "$1"/boot/initrd.img-*' \
+    bookworm "$tmp/rootfs.tar" \
+    "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
+    "deb $security_mirror bookworm-security main" >"$tmp/mmdebstrap.log" 2>&1 \
+    || { tail -n 40 "$tmp/mmdebstrap.log" >&2; return 1; }
+
+  # Kernel and the modules the root file system needs, taken from the image's own kernel.
+  local kroot=$tmp/kroot
+  mkdir -p "$kroot"
+  tar -xf "$tmp/rootfs.tar" -C "$kroot" --wildcards './boot/vmlinuz-*' './lib/modules/*' './usr/lib/modules/*' 2>/dev/null || true
+  local vmlinuz kver
+  vmlinuz=$(find "$kroot/boot" -name 'vmlinuz-*' | sort | tail -n 1)
+  [ -n "$vmlinuz" ] || { echo "systemd-guest: no kernel in the image" >&2; return 1; }
+  kver=${vmlinuz##*/vmlinuz-}
+  echo "$kver" >"$tmp/kver"
+  # The uncompressed vmlinux booted through its PVH entry (CONFIG_PVH=y) skips the XZ
+  # decompression that costs about 3 s under TCG (FINDINGS.md §2, step 2).
+  local off
+  off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n 1 | cut -d: -f1) || true
+  [ -n "$off" ] || { echo "systemd-guest: no XZ payload in $vmlinuz" >&2; return 1; }
+  tail -c +"$((off + 1))" "$vmlinuz" | xz -dc --single-stream >"$tmp/vmlinux" 2>/dev/null || true
+  [ -s "$tmp/vmlinux" ] || { echo "systemd-guest: could not unpack vmlinux" >&2; return 1; }
+
+  local mods=$kroot/lib/modules
+  [ -d "$mods/$kver" ] || mods=$kroot/usr/lib/modules
+  local stage=$tmp/initrd
+  mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" "$stage/lib/modules/$kver" \
+    "$stage/proc" "$stage/sys" "$stage/dev" "$stage/newroot"
+  # The kernel opens /dev/console for /init before devtmpfs is mounted.
+  mknod -m 600 "$stage/dev/console" c 5 1
+  cp "$busybox_bin" "$stage/bin/busybox"
+  cp "$helpers/init" "$stage/init"
+  chmod 755 "$stage/init"
+  # virtio_pci is the transport, not a symbol dependency of virtio_blk (FINDINGS.md pitfall 3);
+  # ext4 asks for crc32c through the crypto API, again no symbol dependency.
+  local wanted="virtio_pci virtio_blk crc32c_generic ext4"
+  depmod -b "${mods%/lib/modules}" "$kver"
+  local ko
+  modprobe -d "${mods%/lib/modules}" -S "$kver" --show-depends $wanted | awk '$1 == "insmod" {print $2}' \
+    | while read -r ko; do
+        mkdir -p "$stage/lib/modules/$kver/$(dirname "${ko#*/lib/modules/"$kver"/}")"
+        cp "$ko" "$stage/lib/modules/$kver/${ko#*/lib/modules/"$kver"/}"
+      done
+  depmod -b "$stage" "$kver"
+  echo "$wanted" >"$stage/modules.list"
+  (cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$tmp/initrd.cpio"
+  rm -rf "$kroot" "$stage" "$tmp/probe.deb"
+}
+
+mkdir -p "$cache_root"
+(
+  flock 9
+  if [ ! -f "$cache/done" ]; then
+    tmp=$(mktemp -d "$cache_root/.build.XXXXXX")
+    if ! build_cache "$tmp"; then rm -rf "$tmp"; exit 1; fi
+    touch "$tmp/done"
+    rm -rf "$cache"
+    mv "$tmp" "$cache"
+  fi
+) 9>"$cache_root/.lock" || { echo "systemd-guest: building the base image failed" >&2; exit 2; }
+log "base image $cache"
+
+# --- 2. this run's disk: base + the package + the test driver --------------------------------
+root=$work/root
+mkdir -p "$root"
+tar -xf "$cache/rootfs.tar" -C "$root"
+mkdir -p "$root/opt/lwtest" "$root/var/log/journal"
+cp "$deb" "$root/opt/lwtest/lightwell.deb"
+install -m 755 "$helpers/driver.sh" "$root/opt/lwtest/driver.sh"
+install -m 644 "$helpers/lwtest.service" "$root/etc/systemd/system/lwtest.service"
+ln -sf /etc/systemd/system/lwtest.service "$root/etc/systemd/system/multi-user.target.wants/lwtest.service"
+echo lwguest >"$root/etc/hostname"
+# No login prompt on the console: nobody logs in, and the getty only adds noise.
+ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
+mke2fs -q -t ext4 -d "$root" -L lwroot "$work/disk.img" "${size_mb}M"
+rm -rf "$root"
+
+# --- 3. boot twice --------------------------------------------------------------------------
+boot() { # boot N
+  local n=$1 dir=$work/boot$1
+  mkdir -p "$dir"
+  : >"$dir/console.log"; : >"$dir/out.log"; : >"$dir/status.log"
+  log "boot $n (QEMU TCG, timeout ${boot_timeout_s}s)"
+  # -nodefaults: no NIC (loopback only), no VGA, no option ROMs; -no-reboot with panic=-1
+  # ends QEMU on a guest panic (FINDINGS.md §2 "Exact QEMU command line").
+  qemu-system-x86_64 -nodefaults -no-user-config -M pc -accel tcg -cpu max -smp "$smp" -m 1024 \
+    -display none -vga none -no-reboot \
+    -kernel "$cache/vmlinux" -initrd "$cache/initrd.cpio" \
+    -append "console=ttyS0 loglevel=4 panic=-1 mitigations=off 8250.nr_uarts=4 systemd.show_status=1" \
+    -drive "file=$work/disk.img,format=raw,if=virtio" \
+    -serial "file:$dir/console.log" -serial "file:$dir/out.log" -serial "file:$dir/status.log" &
+  qemu_pid=$!
+  local waited=0
+  while kill -0 "$qemu_pid" 2>/dev/null && [ "$waited" -lt "$boot_timeout_s" ]; do
+    sleep 1; waited=$((waited + 1))
+  done
+  if kill -0 "$qemu_pid" 2>/dev/null; then
+    kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; qemu_pid=""
+    log "boot $n: TIMEOUT after ${boot_timeout_s}s"
+    return 1
+  fi
+  wait "$qemu_pid" || true
+  qemu_pid=""
+  log "boot $n: guest powered off after ${waited}s"
+  grep -a '^CHECK ' "$dir/out.log" | sed 's/^/  /' || true
+  grep -aq "^LWTEST_BOOT$n=PASS" "$dir/status.log"
+}
+
+show_failure() { # show_failure N
+  local dir=$work/boot$1
+  echo "---- boot $1: guest test output (out.log) ----"
+  cat "$dir/out.log" 2>/dev/null || true
+  echo "---- boot $1: console, last 80 lines ----"
+  tail -n 80 "$dir/console.log" 2>/dev/null || true
+}
+
+for n in 1 2; do
+  if ! boot "$n"; then
+    show_failure "$n"
+    echo "systemd-guest: FAIL (boot $n)"
+    exit 1
+  fi
+done
+echo "systemd-guest: PASS (installed, enabled, restarted, survived a crash and a reboot)"
