@@ -64,10 +64,6 @@ base_packages="systemd,systemd-sysv,udev,dbus,kmod,linux-image-amd64"
 # The package's own relations decide which dependencies are cached: a new Depends means a new
 # cache. The package itself is NOT in the cache: it is installed in the guest every run.
 relations=$(for f in Pre-Depends Depends Recommends; do printf '%s: %s\n' "$f" "$(dpkg-deb -f "$deb" "$f")"; done)
-key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirror" "$relations" \
-  | cat - "$helpers/init" | sha256sum | cut -c1-16)
-cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
-cache=$cache_root/$key
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lightwell-sysguest.XXXXXX")
 qemu_pid=""
@@ -88,20 +84,29 @@ build_cache() {
   # --skip=cleanup/apt keeps apt's lists and cache: the guest has no network, so apt there
   # resolves the package's dependencies from the lists and installs them from the cache.
   # The customize hook empties the cache first, then downloads exactly what
-  # `apt-get install ./lightwell.deb` needs (Depends and Recommends, like apt's default).
+  # `apt-get install ./lightwell.deb` needs: Depends and Recommends, apt's default
+  # (apt.conf(5) APT::Install-Recommends), which mmdebstrap itself turns off while it runs.
   mmdebstrap --variant=minbase --include="$base_packages" --skip=cleanup/apt \
     --customize-hook="cp '$tmp/probe.deb' \"\$1$hook_deb\"" \
     --customize-hook='chroot "$1" apt-get clean' \
-    --customize-hook="chroot \"\$1\" apt-get install -y --download-only $hook_deb" \
+    --customize-hook="chroot \"\$1\" env -u APT_CONFIG apt-get -o APT::Install-Recommends=true install -y --download-only $hook_deb" \
     --customize-hook="rm -f \"\$1$hook_deb\"" \
     --customize-hook='rm -f "$1"/boot/initrd.img-*' \
     bookworm "$tmp/rootfs.tar" \
     "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
     "deb $security_mirror bookworm-security main" >"$tmp/mmdebstrap.log" 2>&1 \
     || { tail -n 40 "$tmp/mmdebstrap.log" >&2; return 1; }
+  rm -f "$tmp/probe.deb"
+}
 
+build_boot() { # build_boot DIR: DIR/rootfs.tar -> DIR/vmlinux, DIR/initrd.cpio
+  local tmp=$1
+  log "extracting the kernel and building the initramfs"
+  rm -f "$tmp/vmlinux" "$tmp/initrd.cpio" "$tmp/boot.key"
   # Kernel and the modules the root file system needs, taken from the image's own kernel.
   local kroot=$tmp/kroot
+  rm -rf "$kroot" "$tmp/initrd"
+  mkdir -p "$kroot"
   mkdir -p "$kroot"
   tar -xf "$tmp/rootfs.tar" -C "$kroot" --wildcards './boot/vmlinuz-*' './lib/modules/*' './usr/lib/modules/*' 2>/dev/null || true
   local vmlinuz kver
@@ -132,17 +137,27 @@ build_cache() {
   local wanted="virtio_pci virtio_blk crc32c_generic ext4"
   depmod -b "${mods%/lib/modules}" "$kver"
   local ko
-  modprobe -d "${mods%/lib/modules}" -S "$kver" --show-depends $wanted | awk '$1 == "insmod" {print $2}' \
+  modprobe -d "${mods%/lib/modules}" -S "$kver" --show-depends -a $wanted | awk '$1 == "insmod" {print $2}' \
     | while read -r ko; do
         mkdir -p "$stage/lib/modules/$kver/$(dirname "${ko#*/lib/modules/"$kver"/}")"
         cp "$ko" "$stage/lib/modules/$kver/${ko#*/lib/modules/"$kver"/}"
       done
+  cp "$mods/$kver"/modules.order "$mods/$kver"/modules.builtin* "$stage/lib/modules/$kver/"
   depmod -b "$stage" "$kver"
   echo "$wanted" >"$stage/modules.list"
   (cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$tmp/initrd.cpio"
-  rm -rf "$kroot" "$stage" "$tmp/probe.deb"
+  rm -rf "$kroot" "$stage"
+  echo "$boot_key" >"$tmp/boot.key"
 }
 
+# Cache key: everything build_cache uses, its own text included. The boot files (vmlinux,
+# initramfs) are rebuilt from the cached root file system when only build_boot or the
+# initramfs /init changed.
+key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirror" "$relations" \
+  "$(declare -f build_cache)" | sha256sum | cut -c1-16)
+boot_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_boot)" | cat - "$helpers/init" | sha256sum | cut -c1-16)
+cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
+cache=$cache_root/$key
 mkdir -p "$cache_root"
 (
   flock 9
@@ -153,6 +168,12 @@ mkdir -p "$cache_root"
     rm -rf "$cache"
     mv "$tmp" "$cache"
   fi
+  if [ "$(cat "$cache/boot.key" 2>/dev/null)" != "$boot_key" ]; then
+    build_boot "$cache" || exit 1
+  fi
+  # Bases of other package relations not used for 14 days go (each is about 800 MB).
+  touch "$cache/done"
+  find "$cache_root" -mindepth 2 -maxdepth 2 -name 'done' -mtime +14 -printf '%h\n' | xargs -r rm -rf
 ) 9>"$cache_root/.lock" || { echo "systemd-guest: building the base image failed" >&2; exit 2; }
 log "base image $cache"
 

@@ -87,8 +87,10 @@ if [ ! -e "$MARK/boot1.done" ]; then
   # ---------------- boot 1: install, enable, restart ----------------
   mkdir -p "$MARK"
   echo "=== apt-get install /opt/lwtest/lightwell.deb (offline: dependencies are in apt's cache)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download /opt/lwtest/lightwell.deb 2>&1
+  DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-download -o Dpkg::Progress-Fancy=0 \
+    /opt/lwtest/lightwell.deb 2>&1
   check "package installs with its dependencies" $? "apt-get install"
+  dpkg-query -W lightwell >/dev/null 2>&1 || finish 1
   dpkg-query -W -f='${Status} ${Version}\n' lightwell
   check "lightwell binary runs" "$(/usr/bin/lightwell version >/dev/null 2>&1; echo $?)" "$(/usr/bin/lightwell version 2>&1 | head -n 1)"
   check "user lightwell exists" "$(getent passwd lightwell >/dev/null; echo $?)" "$(id lightwell 2>&1)"
