@@ -81,16 +81,14 @@ build_cache() {
   local tmp=$1 hook_deb=/var/cache/lwtest-probe.deb
   log "building the base image (first run on this machine: downloads about 200 MB)"
   cp "$deb" "$tmp/probe.deb"
-  # --skip=cleanup/apt keeps apt's lists and cache: the guest has no network, so apt there
-  # resolves the package's dependencies from the lists and installs them from the cache.
-  # The customize hook empties the cache first, then downloads exactly what
-  # `apt-get install ./lightwell.deb` needs: Depends and Recommends, apt's default
-  # (apt.conf(5) APT::Install-Recommends), which mmdebstrap itself turns off while it runs.
+  # --skip=cleanup/apt keeps apt's lists: the guest has no network, so apt there resolves
+  # the package's dependencies from the lists (and would fail on any that is not installed).
+  # preinstall-deps.sh installs the dependencies the package would pull in.
   mmdebstrap --variant=minbase --include="$base_packages" --skip=cleanup/apt \
     --customize-hook="cp '$tmp/probe.deb' \"\$1$hook_deb\"" \
-    --customize-hook='chroot "$1" apt-get clean' \
-    --customize-hook="chroot \"\$1\" env -u APT_CONFIG apt-get -o APT::Install-Recommends=true install -y --download-only $hook_deb" \
-    --customize-hook="rm -f \"\$1$hook_deb\"" \
+    --customize-hook="cp '$helpers/preinstall-deps.sh' \"\$1/tmp/preinstall-deps.sh\"" \
+    --customize-hook="chroot \"\$1\" sh /tmp/preinstall-deps.sh $hook_deb" \
+    --customize-hook="rm -f \"\$1$hook_deb\" \"\$1/tmp/preinstall-deps.sh\"" \
     --customize-hook='rm -f "$1"/boot/initrd.img-*' \
     bookworm "$tmp/rootfs.tar" \
     "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
@@ -106,7 +104,6 @@ build_boot() { # build_boot DIR: DIR/rootfs.tar -> DIR/vmlinux, DIR/initrd.cpio
   # Kernel and the modules the root file system needs, taken from the image's own kernel.
   local kroot=$tmp/kroot
   rm -rf "$kroot" "$tmp/initrd"
-  mkdir -p "$kroot"
   mkdir -p "$kroot"
   tar -xf "$tmp/rootfs.tar" -C "$kroot" --wildcards './boot/vmlinuz-*' './lib/modules/*' './usr/lib/modules/*' 2>/dev/null || true
   local vmlinuz kver
@@ -154,7 +151,7 @@ build_boot() { # build_boot DIR: DIR/rootfs.tar -> DIR/vmlinux, DIR/initrd.cpio
 # initramfs) are rebuilt from the cached root file system when only build_boot or the
 # initramfs /init changed.
 key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirror" "$relations" \
-  "$(declare -f build_cache)" | sha256sum | cut -c1-16)
+  "$(declare -f build_cache)" | cat - "$helpers/preinstall-deps.sh" | sha256sum | cut -c1-16)
 boot_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_boot)" | cat - "$helpers/init" | sha256sum | cut -c1-16)
 cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
 cache=$cache_root/$key

@@ -96,7 +96,7 @@ if [ ! -e "$MARK/boot1.done" ]; then
   mkdir -p "$MARK"
   # No --no-download: apt "downloads" a local .deb into its cache too (and refuses with
   # --no-download); the guest has no network, so a dependency missing from the cache fails.
-  step "apt-get install /opt/lwtest/lightwell.deb (offline: dependencies are in apt's cache)"
+  step "apt-get install /opt/lwtest/lightwell.deb (offline: the dependencies are installed already)"
   DEBIAN_FRONTEND=noninteractive apt-get install -q -y -o Dpkg::Progress-Fancy=0 \
     /opt/lwtest/lightwell.deb 2>&1
   check "package installs with its dependencies" $? "apt-get install"
