@@ -9,7 +9,9 @@
 #   boot 2: a cold start of the same disk: the unit is active without anyone starting it,
 #           same uniqueid (identity persisted in /var/lib/lightwell), clean stop logged for
 #           the previous shutdown.
-# Usage: systemd-guest.sh PATH/TO/lightwell.deb [--keep DIR] [--timeout SEC]
+# Usage: systemd-guest.sh PACKAGE.deb|BUILD_DIR [--keep DIR] [--timeout SEC]
+#   BUILD_DIR: a configured and built CMake build tree; the package is made from it with
+#   `cpack -G DEB` into a temporary directory (what CTest passes).
 # Exit: 0 every check passed, 1 a check failed, 2 usage/setup error, 77 skipped (not root).
 # Environment: LIGHTWELL_CACHE (default ~/.cache/lightwell), LIGHTWELL_DEBIAN_MIRROR (default
 # http://deb.debian.org/debian, the machine's mirror), LIGHTWELL_DEBIAN_SECURITY_MIRROR,
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$deb" ] || usage
-[ -f "$deb" ] || { echo "systemd-guest: no such package: $deb" >&2; exit 2; }
+[ -e "$deb" ] || { echo "systemd-guest: no such package or build directory: $deb" >&2; exit 2; }
 deb=$(readlink -f "$deb")
 
 # mmdebstrap's root mode and an image whose files keep their owners (mke2fs -d copies the
@@ -61,9 +63,6 @@ smp=${LIGHTWELL_GUEST_SMP:-2}
 # What a minimal Debian 12 machine with systemd has: systemd as init, udev (for the package's
 # uinput rule), dbus, kmod (modules-load.d), and a kernel with its modules.
 base_packages="systemd,systemd-sysv,udev,dbus,kmod,linux-image-amd64"
-# The package's own relations decide which dependencies are cached: a new Depends means a new
-# cache. The package itself is NOT in the cache: it is installed in the guest every run.
-relations=$(for f in Pre-Depends Depends Recommends; do printf '%s: %s\n' "$f" "$(dpkg-deb -f "$deb" "$f")"; done)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lightwell-sysguest.XXXXXX")
 qemu_pid=""
@@ -75,6 +74,20 @@ cleanup() {
 trap cleanup EXIT
 
 log() { printf '[systemd-guest %s] %s\n' "$(date -u +%T)" "$*"; }
+
+if [ -d "$deb" ]; then
+  [ -f "$deb/CPackConfig.cmake" ] || { echo "systemd-guest: $deb has no CPackConfig.cmake (not a configured build tree)" >&2; exit 2; }
+  command -v cpack >/dev/null || { echo "systemd-guest: cpack not found" >&2; exit 2; }
+  log "cpack -G DEB from $deb"
+  if ! cpack_out=$(cpack -G DEB --config "$deb/CPackConfig.cmake" -B "$work/pkg" 2>&1); then
+    printf '%s\n' "$cpack_out" >&2; echo "systemd-guest: cpack failed" >&2; exit 2
+  fi
+  deb=$(find "$work/pkg" -maxdepth 1 -name 'lightwell_*.deb' | head -n 1)
+  [ -n "$deb" ] || { printf '%s\n' "$cpack_out" >&2; echo "systemd-guest: cpack wrote no lightwell_*.deb" >&2; exit 2; }
+fi
+# The package's own relations decide which dependencies are cached: a new Depends means a new
+# cache. The package itself is NOT in the cache: it is installed in the guest every run.
+relations=$(for f in Pre-Depends Depends Recommends; do printf '%s: %s\n' "$f" "$(dpkg-deb -f "$deb" "$f")"; done)
 
 # --- 1. the cached base: root file system tarball, PVH kernel, tiny initramfs ---------------
 build_cache() {
