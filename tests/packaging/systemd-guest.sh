@@ -5,11 +5,11 @@
 # /work/shared/guestvm/FINDINGS.md §1):
 #   boot 1: apt-get install ./lightwell.deb (offline), systemctl enable --now
 #           lightwell-system.service, serverinfo answers, systemctl restart, a crash
-#           (Restart=on-failure), power off;
-#   boot 2: a cold start of the same disk: the unit is active without anyone starting it,
-#           same uniqueid (identity persisted in /var/lib/lightwell), clean stop logged for
-#           the previous shutdown.
-# Usage: systemd-guest.sh PACKAGE.deb|BUILD_DIR [--keep DIR] [--timeout SEC]
+#           (Restart=on-failure), reboot;
+#   boot 2: after `systemctl reboot` (a full reboot of the guest): the unit is active
+#           without anyone starting it, same uniqueid (identity persisted in
+#           /var/lib/lightwell), clean stop logged for the previous shutdown.
+# Usage: systemd-guest.sh PACKAGE.deb|BUILD_DIR [--keep DIR] [--timeout SEC (both boots)]
 #   BUILD_DIR: a configured and built CMake build tree; the package is made from it with
 #   `cpack -G DEB` into a temporary directory (what CTest passes).
 # Exit: 0 every check passed, 1 a check failed, 2 usage/setup error, 77 skipped (not root).
@@ -24,7 +24,7 @@ helpers=$here/systemd-guest
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 
-deb="" keep="" boot_timeout_s=900
+deb="" keep="" boot_timeout_s=1500
 while [ $# -gt 0 ]; do
   case $1 in
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
@@ -160,12 +160,40 @@ build_boot() { # build_boot DIR: DIR/rootfs.tar -> DIR/vmlinux, DIR/initrd.cpio
   echo "$boot_key" >"$tmp/boot.key"
 }
 
+# The guest's disk without the package: the cached root file system plus the test driver.
+# Cached as an ext4 image, so a run costs no unpacking and no mke2fs of 1 GB; each run boots
+# it through a copy-on-write overlay (QEMU snapshot=on) and gets the package on a second disk.
+build_image() { # build_image DIR: DIR/rootfs.tar -> DIR/base.img
+  local dir=$1 root=$1/imgroot
+  log "building the guest disk image"
+  rm -rf "$root" "$dir/base.img" "$dir/img.key"
+  mkdir -p "$root"
+  tar -xf "$dir/rootfs.tar" -C "$root"
+  mkdir -p "$root/opt/lwtest" "$root/var/log/journal"
+  install -m 755 "$helpers/driver.sh" "$root/opt/lwtest/driver.sh"
+  install -m 644 "$helpers/lwtest.service" "$root/etc/systemd/system/lwtest.service"
+  ln -sf /etc/systemd/system/lwtest.service "$root/etc/systemd/system/multi-user.target.wants/lwtest.service"
+  echo lwguest >"$root/etc/hostname"
+  # No login prompt on the console: nobody logs in, and the getty only adds noise.
+  ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+  # apt's binary cache of the package lists (apt-get clean removed it): building it in the
+  # guest takes tens of seconds under TCG.
+  chroot "$root" apt-cache gencaches >/dev/null
+  local size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
+  mke2fs -q -t ext4 -d "$root" -L lwroot "$dir/base.img.tmp" "${size_mb}M" >/dev/null
+  mv "$dir/base.img.tmp" "$dir/base.img"
+  rm -rf "$root"
+  echo "$img_key" >"$dir/img.key"
+}
+
 # Cache key: everything build_cache uses, its own text included. The boot files (vmlinux,
 # initramfs) are rebuilt from the cached root file system when only build_boot or the
 # initramfs /init changed.
 key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirror" "$relations" \
   "$(declare -f build_cache)" | cat - "$helpers/preinstall-deps.sh" | sha256sum | cut -c1-16)
 boot_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_boot)" | cat - "$helpers/init" | sha256sum | cut -c1-16)
+img_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_image)" \
+  | cat - "$helpers/driver.sh" "$helpers/lwtest.service" | sha256sum | cut -c1-16)
 cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
 cache=$cache_root/$key
 mkdir -p "$cache_root"
@@ -181,72 +209,67 @@ mkdir -p "$cache_root"
   if [ "$(cat "$cache/boot.key" 2>/dev/null)" != "$boot_key" ]; then
     build_boot "$cache" || exit 1
   fi
+  if [ "$(cat "$cache/img.key" 2>/dev/null)" != "$img_key" ]; then
+    build_image "$cache" || exit 1
+  fi
   # Bases of other package relations not used for 14 days go (each is about 800 MB).
   touch "$cache/done"
   find "$cache_root" -mindepth 2 -maxdepth 2 -name 'done' -mtime +14 -printf '%h\n' | xargs -r rm -rf
-) 9>"$cache_root/.lock" || { echo "systemd-guest: building the base image failed" >&2; exit 2; }
+) 9>"$cache_root/$key.lock" || { echo "systemd-guest: building the base image failed" >&2; exit 2; }
 log "base image $cache"
 
-# --- 2. this run's disk: base + the package + the test driver --------------------------------
-root=$work/root
-mkdir -p "$root"
-tar -xf "$cache/rootfs.tar" -C "$root"
-mkdir -p "$root/opt/lwtest" "$root/var/log/journal"
-cp "$deb" "$root/opt/lwtest/lightwell.deb"
-install -m 755 "$helpers/driver.sh" "$root/opt/lwtest/driver.sh"
-install -m 644 "$helpers/lwtest.service" "$root/etc/systemd/system/lwtest.service"
-ln -sf /etc/systemd/system/lwtest.service "$root/etc/systemd/system/multi-user.target.wants/lwtest.service"
-echo lwguest >"$root/etc/hostname"
-# No login prompt on the console: nobody logs in, and the getty only adds noise.
-ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
-size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
-mke2fs -q -t ext4 -d "$root" -L lwroot "$work/disk.img" "${size_mb}M"
-rm -rf "$root"
+# --- 2. this run: the package on a second disk ----------------------------------------------
+mkdir -p "$work/payload"
+cp "$deb" "$work/payload/lightwell.deb"
+payload_mb=$(( $(du -sm "$work/payload" | cut -f1) + 16 ))
+mke2fs -q -t ext4 -d "$work/payload" -L lwpayload "$work/payload.img" "${payload_mb}M" >/dev/null
+rm -rf "$work/payload"
+if [ -n "$keep" ]; then
+  # A private copy, so that the disk as the guest left it can be kept.
+  cp --sparse=always "$cache/base.img" "$work/disk.img"
+  root_drive="file=$work/disk.img,format=raw,if=virtio"
+else
+  # Writes go to a temporary overlay and vanish with QEMU; parallel runs share base.img.
+  root_drive="file=$cache/base.img,format=raw,if=virtio,snapshot=on"
+fi
 
-# --- 3. boot twice --------------------------------------------------------------------------
-boot() { # boot N
-  local n=$1 dir=$work/boot$1
-  mkdir -p "$dir"
-  : >"$dir/console.log"; : >"$dir/out.log"; : >"$dir/status.log"
-  log "boot $n (QEMU TCG, timeout ${boot_timeout_s}s)"
-  # -nodefaults: no NIC (loopback only), no VGA, no option ROMs; -no-reboot with panic=-1
-  # ends QEMU on a guest panic (FINDINGS.md §2 "Exact QEMU command line").
-  qemu-system-x86_64 -nodefaults -no-user-config -M pc -accel tcg -cpu max -smp "$smp" -m 1024 \
-    -display none -vga none -no-reboot \
-    -kernel "$cache/vmlinux" -initrd "$cache/initrd.cpio" \
-    -append "console=ttyS0 loglevel=4 panic=-1 mitigations=off 8250.nr_uarts=4 systemd.show_status=1" \
-    -drive "file=$work/disk.img,format=raw,if=virtio" \
-    -serial "file:$dir/console.log" -serial "file:$dir/out.log" -serial "file:$dir/status.log" &
-  qemu_pid=$!
-  local waited=0
-  while kill -0 "$qemu_pid" 2>/dev/null && [ "$waited" -lt "$boot_timeout_s" ]; do
-    sleep 1; waited=$((waited + 1))
-  done
-  if kill -0 "$qemu_pid" 2>/dev/null; then
-    kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; qemu_pid=""
-    log "boot $n: TIMEOUT after ${boot_timeout_s}s"
-    return 1
-  fi
-  wait "$qemu_pid" || true
-  qemu_pid=""
-  log "boot $n: guest powered off after ${waited}s"
-  grep -a '^CHECK ' "$dir/out.log" | sed 's/^/  /' || true
-  grep -aq "^LWTEST_BOOT$n=PASS" "$dir/status.log"
-}
-
-show_failure() { # show_failure N
-  local dir=$work/boot$1
-  echo "---- boot $1: guest test output (out.log) ----"
-  cat "$dir/out.log" 2>/dev/null || true
-  echo "---- boot $1: console, last 80 lines ----"
-  tail -n 80 "$dir/console.log" 2>/dev/null || true
-}
-
-for n in 1 2; do
-  if ! boot "$n"; then
-    show_failure "$n"
-    echo "systemd-guest: FAIL (boot $n)"
-    exit 1
-  fi
+# --- 3. one QEMU, two boots -----------------------------------------------------------------
+# Boot 1 ends with `systemctl reboot`, a real reboot of the guest: systemd stops everything,
+# the machine resets, firmware and kernel start again, the disk (overlay) keeps its writes.
+# Boot 2 powers off. No -no-reboot, hence no panic=-1 either: a panic is caught below.
+out=$work/out
+mkdir -p "$out"
+: >"$out/console.log"; : >"$out/out.log"; : >"$out/status.log"
+log "booting the guest (QEMU TCG, timeout ${boot_timeout_s}s)"
+# -nodefaults: no NIC (loopback only), no VGA, no option ROMs (FINDINGS.md §2).
+qemu-system-x86_64 -nodefaults -no-user-config -M pc -accel tcg -cpu max -smp "$smp" -m 1024 \
+  -display none -vga none \
+  -kernel "$cache/vmlinux" -initrd "$cache/initrd.cpio" \
+  -append "console=ttyS0 loglevel=4 panic=0 mitigations=off 8250.nr_uarts=4" \
+  -drive "$root_drive" -drive "file=$work/payload.img,format=raw,if=virtio,readonly=on" \
+  -serial "file:$out/console.log" -serial "file:$out/out.log" -serial "file:$out/status.log" &
+qemu_pid=$!
+waited=0 result=""
+while kill -0 "$qemu_pid" 2>/dev/null; do
+  if [ "$waited" -ge "$boot_timeout_s" ]; then result="timeout after ${boot_timeout_s}s"; break; fi
+  if grep -aq 'Kernel panic' "$out/console.log"; then result="guest kernel panic"; break; fi
+  sleep 1; waited=$((waited + 1))
 done
-echo "systemd-guest: PASS (installed, enabled, restarted, survived a crash and a reboot)"
+if [ -n "$result" ]; then
+  kill "$qemu_pid" 2>/dev/null || true
+fi
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=""
+log "QEMU ended after ${waited}s${result:+ ($result)}"
+grep -a '^CHECK \|^=== \[' "$out/out.log" | sed 's/^/  /' || true
+
+if grep -aq '^LWTEST_BOOT1=PASS' "$out/status.log" && grep -aq '^LWTEST_BOOT2=PASS' "$out/status.log"; then
+  echo "systemd-guest: PASS (installed, enabled, restarted, survived a crash and a reboot)"
+  exit 0
+fi
+echo "---- guest test output (out.log) ----"
+cat "$out/out.log"
+echo "---- guest console, last 100 lines ----"
+tail -n 100 "$out/console.log"
+echo "systemd-guest: FAIL${result:+ ($result)}: $(tr '\n' ' ' <"$out/status.log")"
+exit 1

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Guest side of tests/packaging/systemd-guest.sh: runs inside the Debian 12 guest, under
 # systemd, as lwtest.service. Boot 1 installs the package and enables the system unit the way
-# a person would; boot 2 (a cold start of the same disk) checks that the unit came back by
-# itself with the same host identity.
+# a person would, then reboots; boot 2 checks that the unit came back by itself with the same
+# host identity.
 # Output: every line to /dev/ttyS1 (the host's out.log), one verdict line
-# "LWTEST_BOOT<n>=PASS|FAIL" to /dev/ttyS2 (status.log). Then it powers the guest off.
+# "LWTEST_BOOT<n>=PASS|FAIL" to /dev/ttyS2 (status.log). Then it reboots (boot 1 passed) or powers off.
 set -u
 
 UNIT=lightwell-system.service
@@ -39,7 +39,9 @@ finish() {
   echo "LWTEST_BOOT${boot}=${verdict} failures=${failures}"
   echo "LWTEST_BOOT${boot}=${verdict}" >/dev/ttyS2
   sync
-  systemctl poweroff
+  # A real reboot after a good boot 1 (systemd stops everything, the machine resets, the
+  # kernel boots again from the same disk); otherwise the run is over.
+  if [ "$boot" = 1 ] && [ "$verdict" = PASS ]; then systemctl reboot; else systemctl poweroff; fi
   exit 0
 }
 
@@ -94,6 +96,12 @@ uname -a
 if [ ! -e "$MARK/boot1.done" ]; then
   # ---------------- boot 1: install, enable, restart ----------------
   mkdir -p "$MARK"
+  # The package comes on a second disk (/dev/vdb), so the cached base image serves every run.
+  mkdir -p /opt/lwtest/payload
+  mount -o ro /dev/vdb /opt/lwtest/payload
+  check "package disk mounted" $? "/dev/vdb"
+  cp /opt/lwtest/payload/lightwell.deb /opt/lwtest/lightwell.deb
+  umount /opt/lwtest/payload
   # No --no-download: apt "downloads" a local .deb into its cache too (and refuses with
   # --no-download); the guest has no network, so a dependency missing from the cache fails.
   step "apt-get install /opt/lwtest/lightwell.deb (offline: the dependencies are installed already)"
@@ -135,11 +143,14 @@ if [ ! -e "$MARK/boot1.done" ]; then
   check "same uniqueid after the crash" "$([ "$id3" = "$id1" ]; echo $?)" "$id3"
 
   printf '%s\n' "$id1" >"$MARK/uniqueid"
+  cat /proc/sys/kernel/random/boot_id >"$MARK/boot_id"
   touch "$MARK/boot1.done"
   finish 1
 else
   # ---------------- boot 2: cold start, nobody starts the unit ----------------
   expected=$(cat "$MARK/uniqueid")
+  old_boot=$(cat "$MARK/boot_id") new_boot=$(cat /proc/sys/kernel/random/boot_id)
+  check "this is a new boot (kernel boot_id changed)" "$([ "$old_boot" != "$new_boot" ]; echo $?)" "$old_boot -> $new_boot"
   # Only wait here: the unit must have been started by multi-user.target (WantedBy=).
   if id=$(wait_serving); then check "active and serving after a reboot, started by systemd" 0 "uniqueid $id"
   else check "active and serving after a reboot, started by systemd" 1 "$(systemctl is-active "$UNIT")"; finish 2; fi
