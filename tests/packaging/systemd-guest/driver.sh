@@ -156,6 +156,30 @@ else
   else check "active and serving after a reboot, started by systemd" 1 "$(systemctl is-active "$UNIT")"; finish 2; fi
   check "same uniqueid as before the reboot (state persisted)" "$([ "$id" = "$expected" ]; echo $?)" "$expected / $id"
   check_running_setup check
+  # Type=notify: active means systemd got READY=1 (systemd.service(5), Type=notify). With
+  # WatchdogSec= systemd kills a server that stops sending WATCHDOG=1 within that time, so
+  # stay until the server has been up for 1.5 watchdog periods: it must still be the same
+  # process, never restarted (NRestarts counts only automatic restarts, reset at boot).
+  type=$(systemctl show -p Type --value "$UNIT")
+  warn "unit is Type=notify (active = READY=1 received)" "$([ "$type" = notify ]; echo $?)" "Type=$type"
+  echo "StatusText: $(systemctl show -p StatusText --value "$UNIT")"
+  # The raw microseconds over D-Bus ("t 30000000"); systemctl show formats them ("30s").
+  wd_us=$(busctl get-property org.freedesktop.systemd1 \
+    /org/freedesktop/systemd1/unit/lightwell_2dsystem_2eservice \
+    org.freedesktop.systemd1.Service WatchdogUSec 2>/dev/null | awk '{print $2}')
+  case $wd_us in ''|*[!0-9]*) wd_s=0 ;; *) wd_s=$(( wd_us / 1000000 )) ;; esac
+  if [ "$wd_s" -gt 0 ]; then
+    pid=$(main_pid)
+    since=$(systemctl show -p ActiveEnterTimestampMonotonic --value "$UNIT")
+    now=$(cut -d' ' -f1 /proc/uptime | tr -d .)0000   # centiseconds -> microseconds
+    left=$(( (since + wd_s * 1500000 - now) / 1000000 ))
+    step "watchdog ${wd_s}s: staying ${left}s until the server has been up 1.5 periods"
+    [ "$left" -le 0 ] || sleep "$left"
+    nr=$(systemctl show -p NRestarts --value "$UNIT")
+    check "watchdog kept happy (same process, NRestarts=0, active)" \
+      "$([ "$(main_pid)" = "$pid" ] && [ "$nr" = 0 ] && [ "$(systemctl is-active "$UNIT")" = active ]; echo $?)" \
+      "pid $pid -> $(main_pid), NRestarts=$nr"
+  fi
   # The previous boot's shutdown stopped the server with SIGTERM; systemd logs
   # "Deactivated successfully" for a clean exit, "Failed with result ..." otherwise.
   last=$(journalctl --no-pager -b -1 -u "$UNIT" -o cat 2>/dev/null | grep -E 'Deactivated successfully|Failed with result' | tail -n 1)
