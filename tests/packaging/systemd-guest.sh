@@ -24,7 +24,7 @@ helpers=$here/systemd-guest
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 
-deb="" keep="" boot_timeout_s=1500
+deb="" keep="" boot_timeout_s=900
 while [ $# -gt 0 ]; do
   case $1 in
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
