@@ -194,7 +194,7 @@ key=$(printf '%s\n' "$SCRIPT_VERSION" "$base_packages" "$mirror" "$security_mirr
 boot_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_boot)" | cat - "$helpers/init" | sha256sum | cut -c1-16)
 img_key=$(printf '%s\n' "$SCRIPT_VERSION" "$(declare -f build_image)" \
   | cat - "$helpers/driver.sh" "$helpers/lwtest.service" | sha256sum | cut -c1-16)
-cache_root=${LIGHTWELL_CACHE:-$HOME/.cache/lightwell}/systemd-guest
+cache_root=${LIGHTWELL_CACHE:-${HOME:-/root}/.cache/lightwell}/systemd-guest
 cache=$cache_root/$key
 mkdir -p "$cache_root"
 (
