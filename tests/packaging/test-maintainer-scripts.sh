@@ -56,8 +56,8 @@ expect() {
   fi
 }
 
-# modprobe runs only when /dev/uinput is missing; /dev is the host's.
-modprobe_line=(); [[ -e /dev/uinput ]] || modprobe_line=("modprobe uinput")
+# modprobe runs only when the uinput driver is not registered; /sys is the host's.
+modprobe_line=(); [[ -e /sys/class/misc/uinput ]] || modprobe_line=("modprobe uinput")
 user_reload="systemctl --quiet --user --machine 1000@ daemon-reload"
 
 # postinst, first installation: users and groups, module, udev, reloads; nothing enabled or
@@ -65,7 +65,7 @@ user_reload="systemctl --quiet --user --machine 1000@ daemon-reload"
 run_booted "$work/install.log" sh "$scripts/postinst" configure "" || fail "postinst configure: exit $?"
 expect "$work/install.log" "postinst configure (first install, systemd and udev running)" \
   "systemd-sysusers lightwell.conf" "${modprobe_line[@]}" \
-  "udevadm control --reload" "udevadm trigger --subsystem-match=misc --sysname-match=uinput" \
+  "udevadm control --reload" "udevadm trigger --subsystem-match=misc --sysname-match=uinput" "udevadm settle --timeout=10" \
   "systemctl daemon-reload" "systemctl --no-legend --quiet list-units user@*.service" "$user_reload"
 grep -q 'no service enabled' "$work/install.log.out" || fail "postinst: no hint about enabling a unit"
 
@@ -73,7 +73,7 @@ grep -q 'no service enabled' "$work/install.log.out" || fail "postinst: no hint 
 run_booted "$work/upgrade.log" sh "$scripts/postinst" configure 0.0.9 || fail "postinst upgrade: exit $?"
 expect "$work/upgrade.log" "postinst configure 0.0.9 (upgrade): try-restart of the system and users' units" \
   "systemd-sysusers lightwell.conf" "${modprobe_line[@]}" \
-  "udevadm control --reload" "udevadm trigger --subsystem-match=misc --sysname-match=uinput" \
+  "udevadm control --reload" "udevadm trigger --subsystem-match=misc --sysname-match=uinput" "udevadm settle --timeout=10" \
   "systemctl daemon-reload" "deb-systemd-invoke try-restart lightwell-system.service" \
   "systemctl --no-legend --quiet list-units user@*.service" "$user_reload" \
   "systemctl --quiet --user --machine 1000@ try-restart lightwell.service"

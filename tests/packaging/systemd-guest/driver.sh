@@ -73,9 +73,9 @@ wait_serving() {
   return 1
 }
 
-# Checks every boot makes about what the package set up. $1: check or warn for /dev/uinput:
-# right after the install it is only right if the package's postinst loads the module and
-# re-triggers udev; after a reboot modules-load.d and the udev rule must have done it.
+# Checks every boot makes about what the package set up. $1: check (or warn) for /dev/uinput:
+# right after the install the package's postinst must have loaded the module and re-triggered
+# udev; after a reboot modules-load.d and the udev rule must have done it.
 check_running_setup() {
   local uinput_check=$1 pid user mode
   pid=$(main_pid)
@@ -119,7 +119,7 @@ if [ ! -e "$MARK/boot1.done" ]; then
   check "unit is enabled" "$([ "$(systemctl is-enabled "$UNIT")" = enabled ]; echo $?)" "$(systemctl is-enabled "$UNIT")"
   if id1=$(wait_serving); then check "active and serving after enable --now" 0 "uniqueid $id1"
   else check "active and serving after enable --now" 1 "$(systemctl is-active "$UNIT")"; finish 1; fi
-  check_running_setup warn
+  check_running_setup check
 
   pid_before=$(main_pid)
   step "systemctl restart $UNIT"
