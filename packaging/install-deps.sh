@@ -33,6 +33,10 @@ TEST_PACKAGES=(
   # tests_guest (docs/testing-guest.md): a QEMU guest with /dev/uinput, booted from an
   # initramfs built with busybox + kmod (depmod/modprobe) + cpio; xz unpacks the kernel.
   qemu-system-x86 busybox-static kmod cpio xz-utils
+  # tests/packaging (docs/packaging.md): cpack's DEB needs dpkg-shlibdeps; the Nix files are
+  # parsed with nix-instantiate; the systemd guest's root file system comes from mmdebstrap
+  # and becomes an ext4 image with mke2fs -d.
+  dpkg-dev nix-bin mmdebstrap e2fsprogs
 )
 
 missing=()
