@@ -460,10 +460,15 @@ ConfigEnv config_env_from_process() {
     const char* v = std::getenv(n);
     return std::string(v != nullptr ? v : "");
   };
-  return {::geteuid() == 0, env("XDG_CONFIG_HOME"), env("HOME")};
+  return {::geteuid() == 0, env("XDG_CONFIG_HOME"), env("HOME"), env("CONFIGURATION_DIRECTORY")};
 }
 
 std::optional<fs::path> default_config_path(const ConfigEnv& env) {
+  // The system unit's ConfigurationDirectory=lightwell makes this /etc/lightwell for a
+  // non-root service user (systemd.exec(5)); systemd joins several entries with ':'.
+  // Like $STATE_DIRECTORY (state_paths.cpp), only an absolute first entry counts.
+  const std::string first = env.configuration_directory.substr(0, env.configuration_directory.find(':'));
+  if (!first.empty() && first.front() == '/') return fs::path(first) / "lightwell.toml";
   if (env.is_root) return fs::path("/etc/lightwell/lightwell.toml");
   // XDG Base Directory spec: a relative $XDG_CONFIG_HOME is invalid and must be ignored.
   if (!env.xdg_config_home.empty() && env.xdg_config_home.front() == '/') {

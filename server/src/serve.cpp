@@ -27,6 +27,7 @@
 #include "lightwell/server/nvhttp_service.hpp"
 #include "lightwell/server/pairing_service.hpp"
 #include "lightwell/server/rtsp_service.hpp"
+#include "lightwell/server/service_notifier.hpp"
 #include "lightwell/server/stream_controller.hpp"
 #include "lightwell/server/startup_error.hpp"
 #include "lightwell/server/state_paths.hpp"
@@ -211,6 +212,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   }
 
   boost::asio::io_context io(1);
+  // systemd Type=notify (service_notifier.hpp); before the stream controller, which reports to it.
+  ServiceNotifier notifier(io, hub.get("systemd"));
   // Services, in dependency order; no I/O yet.
   PairingService pairing(io, std::move(*pairing_identity), clients, hub.get("pairing"));
   StreamSessions sessions;
@@ -263,6 +266,9 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   StreamControllerOptions stream_options;
   stream_options.video = setup.config.video;
   stream_options.input = setup.config.input;
+  stream_options.on_stream_change = [&notifier, &clients, http = ports.http](const std::optional<StreamSummary>& s) {
+    notifier.status(s ? streaming_status(*s) : idle_status(clients.clients().size(), http));
+  };
   StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio),
                            stream_options, hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
@@ -344,6 +350,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
 
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
+    notifier.stopping();  // systemd shows "deactivating" at once (sd_notify(3) STOPPING=1)
+    notifier.stop_watchdog();
     log.info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
     // Reverse order of start-up; once nothing is pending, io.run() returns. The mDNS record
     // goes first, so clients drop the host before its listeners close.
@@ -364,6 +372,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
            "socket {}; stop with SIGINT or SIGTERM",
            ports.http, ports.https, ports.rtsp, ports.control, ports.video, ports.audio,
            control_socket_path(setup.state_dir).string());
+  notifier.ready(idle_status(clients.clients().size(), ports.http));
+  notifier.start_watchdog();  // pings from this io thread: a hung loop stops them
   io.run();
   log.info("stopped cleanly");
   return 0;

@@ -135,6 +135,10 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
             context.peer_address.to_string());
   active_ = std::move(active);
   arm_watchdog();
+  if (options_.on_stream_change) {
+    options_.on_stream_change(StreamSummary{active_->rtsp_peer.to_string(), params.width_px, params.height_px,
+                                            params.fps, params.codec, active_->app_name});
+  }
   return 200;
 }
 
@@ -247,6 +251,7 @@ void StreamController::end_stream(EndReason reason, std::optional<std::uint32_t>
                    kReasons[static_cast<int>(reason)], detail, told ? ", client told" : "", stats.frames_sent,
                    stats.idr_frames, stats.frames_dropped, stats.audio_packets);
   if (!active_) watchdog_timer_.cancel();
+  if (options_.on_stream_change) options_.on_stream_change(std::nullopt);
 }
 
 void StreamController::arm_watchdog() {

@@ -306,6 +306,19 @@ TEST_CASE("default config location follows root / XDG rules", "[config]") {
   CHECK_FALSE(default_config_path({false, "", ""}).has_value());
 }
 
+TEST_CASE("default config location: $CONFIGURATION_DIRECTORY (systemd) comes first", "[config]") {
+  // systemd.exec(5): ConfigurationDirectory=lightwell sets $CONFIGURATION_DIRECTORY=/etc/lightwell,
+  // several entries joined with ':'. It wins over the root and XDG rules, as $STATE_DIRECTORY does.
+  CHECK(default_config_path({false, "/cfg", "/var/lib/lightwell", "/etc/lightwell"}) ==
+        "/etc/lightwell/lightwell.toml");
+  CHECK(default_config_path({true, "", "/root", "/etc/lightwell"}) == "/etc/lightwell/lightwell.toml");
+  CHECK(default_config_path({false, "", "", "/etc/lightwell:/etc/other"}) == "/etc/lightwell/lightwell.toml");
+  // An empty or relative first entry is not a systemd-made path: the usual rules apply.
+  CHECK(default_config_path({false, "/cfg", "/home/u", ":/etc/lightwell"}) == "/cfg/lightwell/lightwell.toml");
+  CHECK(default_config_path({false, "", "/home/u", "etc/lightwell"}) == "/home/u/.config/lightwell/lightwell.toml");
+  CHECK(default_config_path({true, "", "/root", ""}) == "/etc/lightwell/lightwell.toml");
+}
+
 TEST_CASE("mDNS instance name follows the protocol's rules", "[config]") {
   // protocol/README.md "Discovery": 63 chars, spaces to '-', cut at the first other character.
   CHECK(mdns_instance_name("Living Room PC") == "Living-Room-PC");

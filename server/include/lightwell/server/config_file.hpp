@@ -26,11 +26,16 @@ struct ConfigEnv {
   bool is_root = false;
   std::string xdg_config_home;  // $XDG_CONFIG_HOME
   std::string home;             // $HOME
+  // $CONFIGURATION_DIRECTORY: set by systemd for a unit with ConfigurationDirectory=
+  // (systemd.exec(5)), several directories joined with ':'. The {} keeps a positional
+  // ConfigEnv{root, xdg, home} without it free of -Wmissing-field-initializers.
+  std::string configuration_directory{};
 };
 ConfigEnv config_env_from_process();
 
-// Where `serve` looks when --config is not given: /etc/lightwell/lightwell.toml for root,
-// else $XDG_CONFIG_HOME/lightwell/lightwell.toml (or ~/.config/...). nullopt: no rule applies.
+// Where `serve` looks when --config is not given: $CONFIGURATION_DIRECTORY/lightwell.toml
+// (its first directory) when set, else /etc/lightwell/lightwell.toml for root, else
+// $XDG_CONFIG_HOME/lightwell/lightwell.toml (or ~/.config/...). nullopt: no rule applies.
 std::optional<std::filesystem::path> default_config_path(const ConfigEnv& env);
 
 }  // namespace lightwell::server

@@ -32,6 +32,7 @@
 
 #include "lightwell/proto/ping.hpp"
 #include "lightwell/proto/sdp_describe.hpp"
+#include "lightwell/proto/stream_params.hpp"
 #include "lightwell/server/app_controller.hpp"
 #include "lightwell/server/config.hpp"
 #include "lightwell/server/control_service.hpp"
@@ -42,6 +43,16 @@
 #include "lightwell/server/stream_sessions.hpp"
 
 namespace lightwell::server {
+
+// What a running stream is, for `serve`'s systemd STATUS= line (service_notifier.hpp).
+struct StreamSummary {
+  std::string client_address;  // the RTSP peer, IPv4-mapped addresses shown as IPv4
+  std::uint32_t width_px = 0;
+  std::uint32_t height_px = 0;
+  std::uint32_t fps = 0;
+  proto::VideoCodec codec = proto::VideoCodec::h264;  // as negotiated in the ANNOUNCE
+  std::string app_name;        // the launched app, empty when none
+};
 
 struct StreamControllerOptions {
   VideoOptions video;             // bitrate clamp
@@ -55,6 +66,9 @@ struct StreamControllerOptions {
   // the client is considered gone. Chosen so a vanished client is freed well within 10 s.
   std::chrono::milliseconds control_silence_timeout{5'000};
   std::chrono::milliseconds watchdog_interval{500};
+  // Optional. Called on the io thread when a stream starts (its summary) and when it ends
+  // (nullopt), including at stop(); must not call back into the controller.
+  std::function<void(const std::optional<StreamSummary>&)> on_stream_change;
 };
 
 struct StreamStatus {
