@@ -5,7 +5,9 @@ namespace lightwell::server {
 namespace {
 
 constexpr std::string_view kGlobal = R"(Global options (before or after the command):
-  --config FILE       configuration file (TOML). Default: /etc/lightwell/lightwell.toml
+  --config FILE       configuration file (TOML). Default:
+                      $CONFIGURATION_DIRECTORY/lightwell.toml (systemd
+                      ConfigurationDirectory=), else /etc/lightwell/lightwell.toml
                       as root, else $XDG_CONFIG_HOME/lightwell/lightwell.toml
                       (~/.config/lightwell/lightwell.toml); built-in defaults if absent.
   --state-dir DIR     state directory (host identity, paired clients, control socket).
