@@ -192,9 +192,10 @@ CheckResult check_pipewire(const audio::AudioProbe& probe, const Config& config)
     return result(name, CheckStatus::ok, fmt::format("{} accepts connections", probe.pipewire_socket.string()));
   }
   return result(name, CheckStatus::problem,
-                fmt::format("{}{}{}", probe.pipewire_socket.empty() ? std::string("no socket named")
-                                                                    : probe.pipewire_socket.string(),
-                            probe.pipewire_detail.empty() ? "" : ": ", probe.pipewire_detail),
+                probe.pipewire_socket.empty()
+                    ? "no PipeWire socket to try: " + probe.pipewire_detail
+                    : fmt::format("{} does not accept connections: {}", probe.pipewire_socket.string(),
+                                  probe.pipewire_detail),
                 "run lightwell in the user session that runs PipeWire (the user unit, systemctl --user enable "
                 "--now pipewire pipewire-pulse wireplumber), or set XDG_RUNTIME_DIR / PIPEWIRE_RUNTIME_DIR to "
                 "its runtime directory, or [audio] source = \"test-tone\"");

@@ -30,7 +30,8 @@ struct RenderNode {
   std::filesystem::path path;  // e.g. /dev/dri/renderD128
   std::string vendor;          // VA-API driver vendor string; empty if VA-API did not initialise
   std::string error;           // why the node could not be used, empty when it could
-  std::vector<VaCodecEncode> encode;  // H.264, HEVC, AV1 (in that order) when VA-API initialised
+  std::vector<VaCodecEncode> encode{};  // H.264, HEVC, AV1 (in that order) when VA-API initialised; {}: older
+                                       // aggregate initialisers (vendor, error only) stay warning-free
 };
 
 // The oneVPL GPU runtime for Intel (Debian package libmfx-gen1.2): the dispatcher libvpl loads
@@ -51,7 +52,7 @@ struct EncodeProbe {
   std::vector<SoftwareEncoder> software;
   std::filesystem::path dri_dir;
   std::vector<RenderNode> render_nodes;  // sorted by path; empty: no hardware encoding
-  OnevplRuntime onevpl;                   // probe_onevpl() of the Intel GPU runtime
+  OnevplRuntime onevpl{};                 // probe_onevpl() of the Intel GPU runtime
 };
 
 // dri_dir is a parameter so tests can point it at an empty or fake directory.
