@@ -58,9 +58,19 @@ std::vector<VaCodecEncode> query_encode(VADisplay display) {
   return out;
 }
 
+// The kernel driver bound to the node's device (sysfs ABI: /sys/class/drm/<node>/device/driver
+// is a symlink to the driver); empty when sysfs does not say (a fake node in a test).
+std::string kernel_driver(const std::filesystem::path& node) {
+  std::error_code ec;
+  const auto target =
+      std::filesystem::read_symlink(std::filesystem::path("/sys/class/drm") / node.filename() / "device" / "driver", ec);
+  return ec ? std::string() : target.filename().string();
+}
+
 RenderNode probe_render_node(const std::filesystem::path& path) {
   RenderNode node;
   node.path = path;
+  node.driver = kernel_driver(path);
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     node.error = std::string("cannot open: ") + std::strerror(errno);

@@ -134,13 +134,23 @@ CheckResult check_vaapi(const encode::EncodeProbe& probe, const Config& config) 
   bool problem = false;
   for (const auto& node : probe.render_nodes) {
     if (!node.error.empty()) {
-      problem = true;
-      lines.push_back(fmt::format("{}: {}", node.path.string(), node.error));
+      const std::string& d = node.driver;
+      lines.push_back(fmt::format("{}{}: {}", node.path.string(), d.empty() ? "" : " (driver " + d + ")", node.error));
       if (node.error.find("ermission") != std::string::npos) {
+        problem = true;
         fixes.push_back("sudo usermod -aG render $USER (then log in again)");
+      } else if (d == "i915" || d == "xe") {
+        problem = true;
+        fixes.push_back("install Intel's VA-API driver: sudo apt install intel-media-va-driver-non-free "
+                        "(Broadwell and later; in Debian's non-free component)");
+      } else if (d == "amdgpu" || d == "radeon") {
+        problem = true;
+        fixes.push_back("install Mesa's VA-API driver: sudo apt install mesa-va-drivers");
       } else {
-        fixes.push_back("install the VA-API driver: Intel Broadwell and later: sudo apt install "
-                        "intel-media-va-driver-non-free; AMD: sudo apt install mesa-va-drivers");
+        // virtio_gpu, vkms, bochs, …: no VA-API encoder exists for these; not a fault here.
+        problem = problem || wants_hardware(config);
+        lines.back() += " (no VA-API encoder is known for this driver: x264 is used)";
+        if (wants_hardware(config)) fixes.push_back("[video] encoder = \"auto\" (or give the machine an Intel/AMD GPU)");
       }
       continue;
     }

@@ -309,10 +309,20 @@ TEST_CASE("doctor: VA-API nodes, Intel low-power and oneVPL", "[doctor][encode]"
   encode::EncodeProbe broken = none;
   node.vendor.clear();
   node.error = "VA-API did not initialise: unknown libva error";
+  node.driver = "i915";
   broken.render_nodes.push_back(node);
   r = check_vaapi(broken, Config{});
   CHECK(r.status == CheckStatus::problem);
   CHECK(contains(r.fix, "intel-media-va-driver-non-free"));
+  broken.render_nodes[0].driver = "amdgpu";
+  CHECK(contains(check_vaapi(broken, Config{}).fix, "mesa-va-drivers"));
+  // A virtual GPU (what the QEMU guest has) has no VA-API encoder: said, not a problem.
+  broken.render_nodes[0].driver = "virtio_gpu";
+  r = check_vaapi(broken, Config{});
+  CHECK(r.status == CheckStatus::ok);
+  CHECK(contains(r.detail, "(driver virtio_gpu)"));
+  CHECK(contains(r.detail, "x264 is used"));
+  CHECK(check_vaapi(broken, config).status == CheckStatus::problem);  // [video] encoder = "vaapi"
 
   // probe_onevpl is a real dlopen: a library every process has, and one that does not exist.
   CHECK(encode::probe_onevpl("libc.so.6").loadable);

@@ -30,6 +30,7 @@ struct RenderNode {
   std::filesystem::path path;  // e.g. /dev/dri/renderD128
   std::string vendor;          // VA-API driver vendor string; empty if VA-API did not initialise
   std::string error;           // why the node could not be used, empty when it could
+  std::string driver{};  // kernel driver from sysfs (/sys/class/drm/<node>/device/driver), e.g. "i915"
   std::vector<VaCodecEncode> encode{};  // H.264, HEVC, AV1 (in that order) when VA-API initialised; {}: older
                                        // aggregate initialisers (vendor, error only) stay warning-free
 };
