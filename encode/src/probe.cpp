@@ -61,10 +61,20 @@ std::vector<VaCodecEncode> query_encode(VADisplay display) {
 // The kernel driver bound to the node's device (sysfs ABI: /sys/class/drm/<node>/device/driver
 // is a symlink to the driver); empty when sysfs does not say (a fake node in a test).
 std::string kernel_driver(const std::filesystem::path& node) {
+  namespace fs = std::filesystem;
+  const fs::path device = fs::path("/sys/class/drm") / node.filename() / "device";
   std::error_code ec;
-  const auto target =
-      std::filesystem::read_symlink(std::filesystem::path("/sys/class/drm") / node.filename() / "device" / "driver", ec);
-  return ec ? std::string() : target.filename().string();
+  const auto target = fs::read_symlink(device / "driver", ec);
+  if (ec) return {};
+  // A virtio GPU's PCI device is bound to "virtio-pci"; the GPU driver sits on its virtioN child.
+  if (target.filename() == "virtio-pci") {
+    for (const auto& child : fs::directory_iterator(device, ec)) {
+      if (child.path().filename().string().rfind("virtio", 0) != 0) continue;
+      const auto inner = fs::read_symlink(child.path() / "driver", ec);
+      if (!ec) return inner.filename().string();
+    }
+  }
+  return target.filename().string();
 }
 
 RenderNode probe_render_node(const std::filesystem::path& path) {

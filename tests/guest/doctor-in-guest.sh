@@ -27,6 +27,7 @@ expect() {  # a multi-line Perl regex the report must contain
   fi
 }
 expect 'drm: ok\n  /dev/dri/card\d+ \(driver virtio_gpu\): [1-9]\d* of \d+ CRTCs lit: Virtual-\d+ \d+x\d+\n'
+expect 'va-api: ok\n  /dev/dri/renderD\d+ \(driver virtio_gpu\): '
 expect 'uinput: ok\n  /dev/uinput is writable\n'
 expect 'web credentials: skipped\n  this version has no web admin page\n'
 expect '\n11 checks: '
