@@ -23,51 +23,56 @@ CheckResult result(std::string name, CheckStatus status, std::string detail, std
   return CheckResult{std::move(name), status, std::move(detail), std::move(fix)};
 }
 
-// Binds port on address (empty: "::" dual-stack, else "0.0.0.0" without IPv6) like serve does,
-// and closes at once. Returns "" when the bind worked, else the error.
-std::string try_bind(std::uint16_t port, bool tcp, const std::string& address) {
-  const int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC;
+// Binds port on one address (IPv6 or IPv4 literal) and closes at once; "" when the bind
+// worked, else the error. TCP sets SO_REUSEADDR as Asio's acceptor does (so TIME_WAIT does not
+// block), UDP does not; an IPv6 socket is dual-stack like serve's "::" socket, so it also
+// finds an IPv4 holder of the port.
+std::string bind_once(std::uint16_t port, bool tcp, const std::string& address, int& error_number) {
   sockaddr_storage ss{};
   socklen_t len = 0;
   int family = AF_INET6;
-  auto set_v6 = [&](const char* text) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
+  auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (::inet_pton(AF_INET6, address.c_str(), &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
     len = sizeof(sockaddr_in6);
-    return ::inet_pton(AF_INET6, text, &a->sin6_addr) == 1;
-  };
-  auto set_v4 = [&](const char* text) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
+  } else {
+    ss = {};
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+    if (::inet_pton(AF_INET, address.c_str(), &a4->sin_addr) != 1) {
+      error_number = EINVAL;
+      return "not an IP address: " + address;
+    }
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
     len = sizeof(sockaddr_in);
     family = AF_INET;
-    return ::inet_pton(AF_INET, text, &a->sin_addr) == 1;
-  };
-  const std::string where = address.empty() ? "::" : address;
-  if (!set_v6(where.c_str())) {
-    ss = {};
-    if (!set_v4(where.c_str())) return "not an IP address: " + where;
   }
-  int fd = ::socket(family, type, 0);
-  if (fd < 0 && family == AF_INET6 && address.empty()) {  // no IPv6: serve falls back to IPv4
-    ss = {};
-    set_v4("0.0.0.0");
-    fd = ::socket(family, type, 0);
+  const int fd = ::socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error_number = errno;
+    return std::strerror(errno);
   }
-  if (fd < 0) return std::strerror(errno);
   const int one = 1;
   const int zero = 0;
-  // Asio's acceptor sets SO_REUSEADDR on TCP listeners (so TIME_WAIT does not block); the UDP
-  // sockets do not. The dual-stack "::" socket also holds the IPv4 port, as serve's does.
   if (tcp) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   std::string error;
+  error_number = 0;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || (tcp && ::listen(fd, 1) != 0)) {
+    error_number = errno;
     error = std::strerror(errno);
   }
   ::close(fd);
+  return error;
+}
+
+// address empty: what serve does without bind_addresses, "::" and, without IPv6, "0.0.0.0".
+std::string try_bind(std::uint16_t port, bool tcp, const std::string& address) {
+  int error_number = 0;
+  if (!address.empty()) return bind_once(port, tcp, address, error_number);
+  std::string error = bind_once(port, tcp, "::", error_number);
+  if (error_number == EAFNOSUPPORT || error_number == EADDRNOTAVAIL) error = bind_once(port, tcp, "0.0.0.0", error_number);
   return error;
 }
 
@@ -128,11 +133,18 @@ CheckResult check_state_dir(const fs::path& dir, const std::string& user) {
     }
     // serve creates it (parents included); it needs the nearest existing ancestor writable.
     fs::path ancestor = dir.parent_path();
+    if (ancestor.empty()) ancestor = ".";  // a relative --state-dir NAME
     std::error_code ec;
-    while (!ancestor.empty() && !fs::exists(ancestor, ec) && ancestor != ancestor.root_path()) {
-      ancestor = ancestor.parent_path();
+    while (!fs::exists(ancestor, ec)) {
+      const fs::path up = ancestor.parent_path();
+      if (up == ancestor) break;
+      if (up.empty()) {
+        ancestor = ".";
+        break;
+      }
+      ancestor = up;
     }
-    if (ancestor.empty() || ::access(ancestor.c_str(), W_OK | X_OK) != 0) {
+    if (::access(ancestor.c_str(), W_OK | X_OK) != 0) {
       return result(name, CheckStatus::problem,
                     fmt::format("{} does not exist and {} is not writable by {}, so serve cannot create it",
                                 dir.string(), ancestor.string(), user),

@@ -79,6 +79,9 @@ TEST_CASE("doctor: state directory owner, mode and files", "[doctor]") {
   CHECK(contains(r.detail, "creates it with mode 0700"));
   CHECK_FALSE(std::filesystem::exists(dir));  // the check creates nothing
 
+  // Several missing levels: the nearest existing ancestor (tmp) is what must be writable.
+  CHECK(check_state_dir(tmp / "a" / "b" / "state", "me").status == CheckStatus::ok);
+
   std::filesystem::create_directory(dir);
   ::chmod(dir.c_str(), 0755);
   r = check_state_dir(dir, "me");
