@@ -25,9 +25,10 @@ InputProbe probe_input(const std::filesystem::path& uinput_path) {
   const int fd = ::open(uinput_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     probe.detail = std::strerror(errno);
-    probe.fix = "allow the service user to write it: install packaging's udev rule "
-                "(KERNEL==\"uinput\", GROUP=\"input\", MODE=\"0660\", OPTIONS+=\"static_node=uinput\"), "
-                "add the user to group `input`, then `sudo udevadm trigger` and log in again";
+    probe.fix = "allow the service user to write it: install the package's udev rule "
+                "/usr/lib/udev/rules.d/60-lightwell-uinput.rules (KERNEL==\"uinput\", GROUP=\"uinput\", "
+                "MODE=\"0660\", TAG+=\"uaccess\"), add the user to group `uinput`, then "
+                "`sudo udevadm trigger /dev/uinput` and log in again";
     return probe;
   }
   ::close(fd);

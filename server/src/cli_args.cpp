@@ -110,6 +110,9 @@ Invocation parse_args(std::span<const std::string> args) {
   } else if (topic == "probe") {
     expect_args(raw, 0, topic, "");
     inv.command = Command::probe;
+  } else if (topic == "doctor") {
+    expect_args(raw, 0, topic, "");
+    inv.command = Command::doctor;
   } else if (topic == "version") {
     expect_args(raw, 0, topic, "");
     inv.command = Command::version;

@@ -28,6 +28,7 @@ Commands:
   clients list               list paired clients
   clients unpair NAME|ID     forget a paired client
   probe                      report what this machine offers (KMS, encoders, audio, input)
+  doctor                     check this machine and print the fix for each problem
   version                    print the version
   help [COMMAND]             show help for a command
 
@@ -81,6 +82,21 @@ Exit status: 0 (the report itself says what is missing).
 
 )";
 
+constexpr std::string_view kDoctor = R"(Usage: lightwell doctor [OPTIONS]
+
+Checks the machine for running the host and prints one block per check: ok, problem or
+skipped (with the reason), and for each problem the exact fix (a command or a configuration
+line). Nothing is changed. Checks: state directory (owner, mode 0700, files readable), ports
+of the configured base port free (or held by a lightwell running on this state directory),
+firewall (nftables input chains; "cannot tell" rather than a guess), DRM card and a lit
+connector, CAP_SYS_ADMIN (process and file capability), VA-API drivers and Intel
+low-power/HuC encoding, the oneVPL GPU runtime, PipeWire, /dev/uinput, Avahi, web
+credentials (skipped: no web page yet). Run it as the user the service runs as; the firewall
+needs root to read.
+Exit status: 0 no problem found, 1 at least one problem, 2 usage error.
+
+)";
+
 constexpr std::string_view kVersion = R"(Usage: lightwell version
 
 Prints "lightwell <version>".
@@ -108,6 +124,7 @@ std::optional<std::string_view> help_text(std::string_view topic) {
   if (topic == "pair") return with_global<kPair>();
   if (topic == "clients") return with_global<kClients>();
   if (topic == "probe") return with_global<kProbe>();
+  if (topic == "doctor") return with_global<kDoctor>();
   if (topic == "version") return with_global<kVersion>();
   if (topic == "help") return with_global<kHelp>();
   return std::nullopt;

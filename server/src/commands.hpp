@@ -26,5 +26,7 @@ int run_serve(const Invocation& inv, LogHub& hub);
 int run_pair(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
 int run_clients(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
 int run_probe(std::ostream& out);
+// `lightwell doctor`: 0 no problem found, 1 at least one (cmd_doctor.cpp, doctor.hpp).
+int run_doctor(const Invocation& inv, LogHub& hub, std::ostream& out);
 
 }  // namespace lightwell::server

@@ -26,6 +26,7 @@
 #include "lightwell/server/host_caps.hpp"
 #include "lightwell/server/nvhttp_service.hpp"
 #include "lightwell/server/pairing_service.hpp"
+#include "lightwell/server/privileges.hpp"
 #include "lightwell/server/rtsp_service.hpp"
 #include "lightwell/server/service_notifier.hpp"
 #include "lightwell/server/stream_controller.hpp"
@@ -260,6 +261,12 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   net::EnetHostOptions enet_options;
   enet_options.bind_address = enet_bind_address(setup.config.network);
   enet_options.port = ports.control;
+  // Capabilities go before the first thread starts (capset acts per thread; the ENet host
+  // starts one): nothing uses them yet (KMS capture is not built), and the ambient set would
+  // reach every launched app. Low ports keep CAP_NET_BIND_SERVICE until bound (privileges.hpp).
+  const CapMask bind_keep = bind_capabilities_needed(
+      {ports.https, ports.http, ports.video, ports.control, ports.audio, ports.rtsp}, unprivileged_port_start());
+  log.info("{}", describe_drop(drop_capabilities(bind_keep), "not used yet: KMS capture is not built"));
   ControlService control_stream = bind_or_explain(
       [&] { return ControlService(enet_options, hub.get("control-stream")); }, "control stream (ENet)", ports.control);
 
@@ -344,6 +351,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   for (auto& s : rtsp) s->start();
   for (auto& s : http) s->start();
   for (auto& s : https) s->start();
+  if (bind_keep != 0) log.info("{}", describe_drop(drop_capabilities(0), "every listener is bound"));
   // Announced only once the listeners accept (protocol README "Discovery").
   MdnsPublisher mdns(hub.get("mdns"), mdns_instance_name(name), ports.http);
   mdns.start();

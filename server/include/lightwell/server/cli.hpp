@@ -3,7 +3,7 @@
 //
 //   lightwell [GLOBAL OPTIONS] COMMAND [ARGS]
 //   commands: serve | pair PIN [--name NAME] | clients list | clients unpair NAME|ID
-//             | probe | version | help [COMMAND]
+//             | probe | doctor | version | help [COMMAND]
 //   global:   --config FILE  --state-dir DIR  --log-level trace|debug|info|warn|error  --help
 // Options may appear before or after the command; `--opt=value` and `--opt value` both work;
 // `--` ends option parsing. Exit codes: 0 success, 1 failure (one message + fix on stderr),
@@ -23,7 +23,7 @@
 
 namespace lightwell::server {
 
-enum class Command { serve, pair, clients_list, clients_unpair, probe, version, help };
+enum class Command { serve, pair, clients_list, clients_unpair, probe, doctor, version, help };
 
 struct GlobalOptions {
   std::optional<std::filesystem::path> config;
