@@ -99,9 +99,9 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
     counters.frames_captured.fetch_add(1, std::memory_order_relaxed);
     if (frame.captured_at == Clock::time_point{}) frame.captured_at = Clock::now();
 
-    // Always consume a pending request: the client's "start A" IDR request (control.md §4)
-    // usually arrives before the first frame, which is an IDR anyway; left pending it would
-    // make the second frame a needless IDR too.
+    // Always consume a pending request: one that arrived before the first frame (an IDR
+    // anyway) would otherwise make the second frame a needless IDR too. (The client's
+    // "start A" request never gets here: stream_controller.cpp make_hooks.)
     const bool requested = idr_requested.exchange(false, std::memory_order_acq_rel);
     bool force_idr = need_first_idr || requested;
     if (rfi_requested.load(std::memory_order_acquire)) {

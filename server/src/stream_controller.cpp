@@ -153,7 +153,13 @@ ControlHooks StreamController::make_hooks(std::uint64_t generation, std::weak_pt
       if (active_ && active_->generation == generation) active_->log.info("control stream connected");
     });
   };
-  hooks.on_idr_request = [media] {
+  // control.md §6: the first 0x0302 of a connection is "start A", sent right after the ENet
+  // connect and before the client's first video ping. The media session's first frame is an
+  // IDR anyway (video.md §2), so forwarding it would only turn the frame behind that one into
+  // a second IDR whenever the request lands just after the first frame was taken (seen in CI
+  // under ASan). Later requests always force an IDR. Called on the ENet thread only.
+  hooks.on_idr_request = [media, start_a = true]() mutable {
+    if (std::exchange(start_a, false)) return;
     if (auto m = media.lock()) m->request_idr();
   };
   hooks.on_invalidate_references = [media](std::uint32_t first, std::uint32_t last) {
