@@ -1,5 +1,5 @@
 // Linux capabilities of the server process (capabilities(7)): reading the four sets, dropping
-// what the server does not use right after its listeners are bound, and the pure helpers
+// what the server does not use at start-up, before its first thread, and the pure helpers
 // `lightwell doctor` and the tests share (cap names, /proc status lines, file capability xattr).
 //
 // Why a drop at all: the system unit grants CAP_SYS_ADMIN through AmbientCapabilities= (and
