@@ -213,6 +213,29 @@ TEST_CASE("doctor: nft rulesets", "[doctor][firewall]") {
         "table ip t {\n\tchain out {\n\t\ttype filter hook output priority 0; policy drop;\n\t}\n}\n", ports);
     CHECK(r.status == CheckStatus::ok);
   }
+  SECTION("malformed port lists in a dropping chain accept nothing: cannot tell, never ok") {
+    const CheckResult r = assess_nft_ruleset(
+        "table inet filter {\n"
+        "\tchain input {\n"
+        "\t\ttype filter hook input priority 0; policy drop;\n"
+        "\t\ttcp dport { 47984, 47989 accept\n"        // set never closed
+        "\t\ttcp dport 48010-47984 accept\n"           // reversed range
+        "\t\tudp dport { , -, 47998-, x-48000 } accept\n"  // empty and half items
+        "\t\tudp dport 4799999999999 accept\n"        // does not fit an int
+        "\t\ttcp dport {\n"                           // truncated line
+        "\t}\n"
+        "}\n",
+        ports);
+    CHECK(r.status == CheckStatus::skipped);
+    CHECK(contains(r.detail, "47984/tcp"));
+    CHECK(contains(r.detail, "47998/udp"));
+  }
+  SECTION("text that is not a ruleset (or is cut off) names no dropping chain") {
+    for (const char* text : {"", "}", "{\n}\n", "table {\nchain {\n", "chain input {\n\ttype filter hook input"}) {
+      INFO(text);
+      CHECK(assess_nft_ruleset(text, ports).status == CheckStatus::ok);
+    }
+  }
   SECTION("unreadable ruleset: cannot tell") {
     const CheckResult r = check_firewall(Config{}, std::nullopt, "nft is not installed");
     CHECK(r.status == CheckStatus::skipped);
