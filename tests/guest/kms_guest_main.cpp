@@ -21,6 +21,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +52,14 @@ struct Screen {
   std::uint32_t handle = 0;
 };
 
+bool set_crtc(int fd, std::uint32_t crtc, std::uint32_t conn, drmModeModeInfo mode, const Screen& s, std::uint32_t seed) {
+  std::uint32_t c = conn;
+  if (drmModeSetCrtc(fd, crtc, s.fb_id, 0, 0, &c, 1, &mode) != 0) { std::perror("SetCrtc"); return false; }
+  (void)drmModeDirtyFB(fd, s.fb_id, nullptr, 0);  // virtio/bochs flush; vkms has no dirty hook
+  std::printf("setter: %ux%u on CRTC %u, fb %u, seed %u\n", mode.hdisplay, mode.vdisplay, crtc, s.fb_id, seed);
+  return true;
+}
+
 bool show(int fd, std::uint32_t crtc, std::uint32_t conn, drmModeModeInfo mode, std::uint32_t seed, Screen& out) {
   drm_mode_create_dumb create{};
   create.width = mode.hdisplay;
@@ -74,12 +83,8 @@ bool show(int fd, std::uint32_t crtc, std::uint32_t conn, drmModeModeInfo mode, 
     for (std::uint32_t x = 0; x < mode.hdisplay; ++x) row[x] = pattern(x, y, mode.hdisplay, mode.vdisplay, seed);
   }
   munmap(p, create.size);
-  std::uint32_t c = conn;
-  if (drmModeSetCrtc(fd, crtc, out.fb_id, 0, 0, &c, 1, &mode) != 0) { std::perror("SetCrtc"); return false; }
-  (void)drmModeDirtyFB(fd, out.fb_id, nullptr, 0);  // virtio/bochs flush; vkms has no dirty hook
   out.handle = create.handle;
-  std::printf("setter: %ux%u on CRTC %u, fb %u, seed %u\n", mode.hdisplay, mode.vdisplay, crtc, out.fb_id, seed);
-  return true;
+  return set_crtc(fd, crtc, conn, mode, out, seed);
 }
 
 // Captures once and compares every pixel with pattern(seed). Returns true on a perfect match.
@@ -119,6 +124,11 @@ char wait_for(int fd) {
   return read(fd, &c, 1) == 1 ? c : '\0';
 }
 
+// Asks the parent (the master) to do step `step` and waits until it is done.
+bool ask(int to_parent, int from_parent, char step) {
+  return write(to_parent, &step, 1) == 1 && wait_for(from_parent) == 'k';
+}
+
 int child(const char* card, const std::string& connector, std::uint32_t w1, std::uint32_t h1, std::uint32_t w2,
           std::uint32_t h2, int to_parent, int from_parent) {
   KmsOptions by_name;
@@ -129,7 +139,14 @@ int child(const char* card, const std::string& connector, std::uint32_t w1, std:
   std::printf("B. source %s (not master)\n", std::string(opened.source->name()).c_str());
   // Twice: the second capture reuses the mapping of the same fb id.
   if (!capture_and_compare(*opened.source, w1, h1, 1) || !capture_and_compare(*opened.source, w1, h1, 1)) return 3;
-  if (write(to_parent, "A", 1) != 1 || wait_for(from_parent) != 'B') return 4;
+  // Page flips between buffers of the same size: each new fb id is mapped once, then cached.
+  std::printf("B2. flip to a second buffer, then back\n");
+  if (!ask(to_parent, from_parent, '1') || !capture_and_compare(*opened.source, w1, h1, 3)) return 11;
+  if (!ask(to_parent, from_parent, '2') || !capture_and_compare(*opened.source, w1, h1, 1)) return 12;
+  // The kernel reuses a removed fb's id: the cached mapping of that id must not be trusted.
+  std::printf("B3. remove the second buffer, show a new one (usually under the same fb id)\n");
+  if (!ask(to_parent, from_parent, '3') || !capture_and_compare(*opened.source, w1, h1, 4)) return 13;
+  if (!ask(to_parent, from_parent, '4')) return 4;
   Frame f;
   const auto st = opened.source->capture(f, std::chrono::milliseconds(1000));
   std::printf("C. after the mode change: status %d (%s)\n", static_cast<int>(st), std::string(opened.source->last_error()).c_str());
@@ -137,7 +154,7 @@ int child(const char* card, const std::string& connector, std::uint32_t w1, std:
   auto reopened = open_kms_source(KmsOptions{});  // default: first card with a lit CRTC
   if (!reopened.source) { std::printf("FAIL: reopen: %s\n", reopened.error.c_str()); return 6; }
   if (!capture_and_compare(*reopened.source, w2, h2, 2)) return 7;
-  if (write(to_parent, "C", 1) != 1 || wait_for(from_parent) != 'D') return 8;
+  if (!ask(to_parent, from_parent, '5')) return 8;
   const auto off = reopened.source->capture(f, std::chrono::milliseconds(1000));
   std::printf("D. after the CRTC was switched off: status %d (%s)\n", static_cast<int>(off),
               std::string(reopened.source->last_error()).c_str());
@@ -214,13 +231,27 @@ int main(int argc, char** argv) {
   close(to_parent[1]);  // so a read sees EOF when the child dies early
   close(to_child[0]);
   bool ok = true;
-  if (wait_for(to_parent[0]) == 'A') {
-    ok = show(fd, crtc, conn->connector_id, second, 2, two);
-    if (ok && write(to_child[1], "B", 1) == 1 && wait_for(to_parent[0]) == 'C') {
-      if (drmModeSetCrtc(fd, crtc, 0, 0, 0, nullptr, 0, nullptr) != 0) { std::perror("SetCrtc off"); ok = false; }
-      else std::printf("setter: CRTC %u off\n", crtc);
-      if (write(to_child[1], "D", 1) != 1) ok = false;
+  Screen three, four;
+  const std::uint32_t id = conn->connector_id;
+  for (char step = wait_for(to_parent[0]); ok && step != '\0'; step = wait_for(to_parent[0])) {
+    switch (step) {
+      case '1': ok = show(fd, crtc, id, first, 3, three); break;
+      case '2': ok = set_crtc(fd, crtc, id, first, one, 1); break;
+      case '3': {
+        const std::uint32_t old_id = three.fb_id;
+        ok = drmModeRmFB(fd, three.fb_id) == 0 && show(fd, crtc, id, first, 4, four);
+        std::printf("setter: removed fb %u, the new buffer is fb %u (%s)\n", old_id, four.fb_id,
+                    old_id == four.fb_id ? "id reused" : "new id");
+        break;
+      }
+      case '4': ok = show(fd, crtc, id, second, 2, two); break;
+      case '5':
+        ok = drmModeSetCrtc(fd, crtc, 0, 0, 0, nullptr, 0, nullptr) == 0;
+        std::printf("setter: CRTC %u off (%s)\n", crtc, ok ? "ok" : std::strerror(errno));
+        break;
+      default: ok = false; break;
     }
+    if (write(to_child[1], ok ? "k" : "x", 1) != 1) ok = false;
   }
   close(to_child[1]);  // unblocks a child that waits after a failure here
   int status = 0;

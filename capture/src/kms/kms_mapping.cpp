@@ -11,6 +11,7 @@
 #include <linux/dma-buf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -36,6 +37,38 @@ void dmabuf_sync(int fd, std::uint64_t flags) {
   }
 }
 
+void close_handles(int card_fd, std::uint32_t (&handles)[4]) {
+  for (std::uint32_t& h : handles) {
+    if (h == 0) continue;
+    drm_gem_close close_req{};
+    close_req.handle = h;
+    (void)drmIoctl(card_fd, DRM_IOCTL_GEM_CLOSE, &close_req);
+    // The same handle may sit in several slots (one BO, several planes): close it once.
+    for (std::uint32_t& other : handles) {
+      if (other == close_req.handle) other = 0;
+    }
+  }
+}
+
+std::uint64_t inode_of(int fd) {
+  struct stat st{};
+  return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
+}
+
+// The identity of the GEM object behind `handle` as recheck() compares it; 0 = unknown.
+std::uint64_t identity_of(int card_fd, std::uint32_t handle, bool via_prime) {
+  if (via_prime) {
+    int fd = -1;
+    if (drmPrimeHandleToFD(card_fd, handle, DRM_CLOEXEC, &fd) != 0) return 0;
+    const std::uint64_t ino = inode_of(fd);
+    ::close(fd);
+    return ino;
+  }
+  drm_mode_map_dumb req{};
+  req.handle = handle;
+  return drmIoctl(card_fd, DRM_IOCTL_MODE_MAP_DUMB, &req) == 0 ? req.offset : 0;
+}
+
 }  // namespace
 
 MappedFb::~MappedFb() { reset(); }
@@ -45,17 +78,8 @@ void MappedFb::reset() noexcept {
   map_ = nullptr;
   map_size_ = 0;
   if (buffer_.dmabuf_fd >= 0) ::close(buffer_.dmabuf_fd);
-  for (std::uint32_t& h : handles_) {
-    if (h == 0) continue;
-    drm_gem_close close_req{};
-    close_req.handle = h;
-    (void)drmIoctl(card_fd_, DRM_IOCTL_GEM_CLOSE, &close_req);
-    // The same handle may sit in several slots (one BO, several planes): close it once.
-    for (std::uint32_t& other : handles_) {
-      if (&other != &h && other == close_req.handle) other = 0;
-    }
-    h = 0;
-  }
+  close_handles(card_fd_, handles_);
+  identity_ = 0;
   buffer_ = KmsBuffer{};
 }
 
@@ -105,6 +129,7 @@ bool MappedFb::map(int card_fd, std::uint32_t fb_id, std::string& error, bool& r
       map_ = p;
       buffer_.dmabuf_fd = prime_fd;
       buffer_.via_prime = true;
+      identity_ = inode_of(prime_fd);
       return true;
     }
     // Exported but not mappable by the CPU (some drivers): keep the fd for a GPU import
@@ -119,12 +144,26 @@ bool MappedFb::map(int card_fd, std::uint32_t fb_id, std::string& error, bool& r
     if (p != MAP_FAILED) {
       map_ = p;
       buffer_.via_prime = false;
+      identity_ = req.offset;
       return true;
     }
   }
   error = "cannot map framebuffer " + std::to_string(fb_id) + ": PRIME export/mmap failed (" +
           std::strerror(prime_errno) + ") and DRM_IOCTL_MODE_MAP_DUMB failed (" + std::strerror(errno) + ")";
   return false;
+}
+
+MappedFb::Check MappedFb::recheck() const {
+  std::unique_ptr<drmModeFB2, Fb2Free> fb(drmModeGetFB2(card_fd_, buffer_.fb_id));
+  if (!fb) return Check::gone;
+  std::uint32_t handles[4] = {fb->handles[0], fb->handles[1], fb->handles[2], fb->handles[3]};
+  const bool same_layout = fb->pixel_format == buffer_.fourcc && fb->width == buffer_.fb_width_px &&
+                           fb->height == buffer_.fb_height_px && fb->pitches[0] == buffer_.pitches_bytes[0] &&
+                           fb->offsets[0] == buffer_.offsets_bytes[0];
+  const bool same = same_layout && handles[0] != 0 && identity_ != 0 &&
+                    identity_of(card_fd_, handles[0], buffer_.via_prime) == identity_;
+  close_handles(card_fd_, handles);
+  return same ? Check::same : Check::changed;
 }
 
 bool MappedFb::copy_out(std::uint32_t x_px, std::uint32_t y_px, std::uint32_t w_px, std::uint32_t h_px,

@@ -71,6 +71,12 @@ class MappedFb {
   bool map(int card_fd, std::uint32_t fb_id, std::string& error, bool& reinit_hint);
   void reset() noexcept;
   const KmsBuffer& buffer() const noexcept { return buffer_; }
+  // Is fb `buffer().fb_id` still the buffer object that is mapped? Fb ids are reused by the
+  // kernel after RmFB, so a cached id alone proves nothing: this asks GetFB2 again and compares
+  // the object's identity (the dma-buf inode, which the kernel keeps per exported GEM object,
+  // or the MAP_DUMB offset, which is per object) and the layout. Closes the handles it gets.
+  enum class Check : std::uint8_t { same, changed, gone };
+  Check recheck() const;
   // Copies the w×h rectangle at (x, y) of plane 0 as 4-byte pixels into dst (rows of
   // dst_stride bytes), with DMA_BUF_IOCTL_SYNC start/end around the read when via PRIME.
   bool copy_out(std::uint32_t x_px, std::uint32_t y_px, std::uint32_t w_px, std::uint32_t h_px,
@@ -80,6 +86,7 @@ class MappedFb {
   int card_fd_ = -1;
   KmsBuffer buffer_{};
   std::uint32_t handles_[4] = {0, 0, 0, 0};
+  std::uint64_t identity_ = 0;  // st_ino of the dma-buf (PRIME) or the MAP_DUMB offset
   void* map_ = nullptr;
   std::size_t map_size_ = 0;
 };

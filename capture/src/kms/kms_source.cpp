@@ -1,7 +1,9 @@
-// KmsFrameSource (kms.hpp): the per-frame loop on top of kms_scanout.hpp. The framebuffer is
-// mapped once per fb id and re-read each capture (a compositor that flips between two or three
-// buffers costs one GetFB2 + export per new fb id, then only the copy).
+// KmsFrameSource (kms.hpp): the per-frame loop on top of kms_scanout.hpp. Framebuffers are
+// mapped once per fb id and kept in a small cache (a compositor flips between two or three
+// buffers), then re-read each capture. Every hit is rechecked (MappedFb::recheck: one GetFB2 +
+// one export or MAP_DUMB query) because the kernel hands a removed fb's id to the next AddFB.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -47,16 +49,14 @@ class KmsSource final : public KmsFrameSource {
                std::to_string(state.mode_height_px);
       return CaptureStatus::reinit;
     }
-    if (state.fb_id != fb_.buffer().fb_id) {
-      bool reinit_hint = false;
-      if (!fb_.map(fd_.get(), state.fb_id, error_, reinit_hint)) {
-        fb_.reset();
-        return reinit_hint ? CaptureStatus::reinit : CaptureStatus::error;
-      }
-    }
+    MappedFb* fb = nullptr;
+    const CaptureStatus looked_up = lookup(state.fb_id, fb);
+    if (looked_up != CaptureStatus::ok) return looked_up;
+    current_ = fb;
     const std::size_t stride = static_cast<std::size_t>(width_px_) * 4U;
-    if (!fb_.copy_out(state.x_px, state.y_px, width_px_, height_px_, pixels_.data(), stride, error_)) {
-      fb_.reset();
+    if (!fb->copy_out(state.x_px, state.y_px, width_px_, height_px_, pixels_.data(), stride, error_)) {
+      fb->reset();
+      current_ = nullptr;
       return CaptureStatus::reinit;  // a new fb smaller than the mode: the next state will tell
     }
     out = Frame{};
@@ -71,7 +71,10 @@ class KmsSource final : public KmsFrameSource {
   }
 
   std::string_view name() const noexcept override { return name_; }
-  const KmsBuffer& current_buffer() const noexcept override { return fb_.buffer(); }
+  const KmsBuffer& current_buffer() const noexcept override {
+    static constexpr KmsBuffer none{};
+    return current_ != nullptr ? current_->buffer() : none;
+  }
   std::string_view last_error() const noexcept override { return error_; }
   std::uint32_t width_px() const noexcept override { return width_px_; }
   std::uint32_t height_px() const noexcept override { return height_px_; }
@@ -79,7 +82,46 @@ class KmsSource final : public KmsFrameSource {
  private:
   Fd fd_;
   ScanoutTarget target_;
-  MappedFb fb_;  // declared after fd_: destroyed first (GEM_CLOSE needs the card fd)
+  // A mapped fb for `fb_id` in `out`: a checked cache hit, or a fresh mapping in the least
+  // recently used slot.
+  CaptureStatus lookup(std::uint32_t fb_id, MappedFb*& out) {
+    ++clock_;
+    Slot* victim = &cache_[0];
+    for (Slot& slot : cache_) {
+      if (slot.fb.buffer().fb_id == fb_id && fb_id != 0) {
+        const auto check = slot.fb.recheck();
+        if (check == MappedFb::Check::same) {
+          slot.used = clock_;
+          out = &slot.fb;
+          return CaptureStatus::ok;
+        }
+        slot.fb.reset();  // the id now names another buffer (or none): map it afresh here
+        victim = &slot;
+        break;
+      }
+      if (slot.used < victim->used) victim = &slot;
+    }
+    bool reinit_hint = false;
+    if (current_ == &victim->fb) current_ = nullptr;
+    if (!victim->fb.map(fd_.get(), fb_id, error_, reinit_hint)) {
+      victim->fb.reset();
+      victim->used = 0;
+      return reinit_hint ? CaptureStatus::reinit : CaptureStatus::error;
+    }
+    victim->used = clock_;
+    out = &victim->fb;
+    return CaptureStatus::ok;
+  }
+
+  struct Slot {
+    MappedFb fb;
+    std::uint64_t used = 0;  // clock_ value of the last use; 0 = free
+  };
+  static constexpr std::size_t cached_fbs = 3;  // triple buffering, the most compositors use
+  // Declared after fd_: destroyed first (GEM_CLOSE needs the card fd).
+  std::array<Slot, cached_fbs> cache_{};
+  MappedFb* current_ = nullptr;
+  std::uint64_t clock_ = 0;
   std::uint32_t width_px_ = 0;
   std::uint32_t height_px_ = 0;
   std::vector<std::uint8_t> pixels_;
