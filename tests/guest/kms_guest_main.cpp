@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -226,7 +227,11 @@ int main(int argc, char** argv) {
     close(fd);  // the child must not act through the master's file description
     close(to_parent[0]);
     close(to_child[1]);
-    _exit(child(card, conn_name, first.hdisplay, first.vdisplay, second.hdisplay, second.vdisplay, to_parent[1], to_child[0]));
+    drmModeFreeConnector(conn);  // the parent's, copied by fork (LSan would report them)
+    drmModeFreeResources(res);
+    // exit, not _exit: under ASan the leak check runs at exit (stdout is line-buffered and
+    // flushed, so nothing is printed twice).
+    std::exit(child(card, conn_name, first.hdisplay, first.vdisplay, second.hdisplay, second.vdisplay, to_parent[1], to_child[0]));
   }
   close(to_parent[1]);  // so a read sees EOF when the child dies early
   close(to_child[0]);
