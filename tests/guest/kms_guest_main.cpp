@@ -5,11 +5,15 @@
 //      and SetCrtc on the connected connector's preferred mode;
 //   B. a forked child (not master: its own open of the card; root gives it CAP_SYS_ADMIN, which
 //      GetFB2 needs for the handles) opens the source by connector name and compares every pixel;
+//   B2/B3. page flips to a second buffer and back (cache), then a removed buffer whose fb id the
+//      kernel hands to a new buffer with other content (the cache must recheck);
 //   C. the parent sets another mode with a new buffer and pattern: the child's source must say
 //      reinit, and a new source (default options: first lit card) must capture the new size
 //      pixel-exact;
+//   E. an RGB565 framebuffer (where the driver scans one out: vkms): error naming RG16;
 //   D. the parent switches the CRTC off: reinit again, and opening a source now fails with the
-//      headless hint (it must name `lightwell display` and vkms).
+//      headless hint (it must name `lightwell display` and vkms). At the end the child checks
+//      that the destroyed sources left no file descriptor open.
 // Facts: drm-kms(7); dumb buffers (DRM_IOCTL_MODE_CREATE_DUMB / MAP_DUMB, drm_mode.h);
 // shared/guestvm/FINDINGS.md §3 (the master must stay alive, or the kernel restores fbcon).
 // Exit status 0 = pass; the output says what failed.
@@ -27,6 +31,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <string>
 
 #include "lightwell/capture/kms.hpp"
@@ -125,36 +131,79 @@ char wait_for(int fd) {
   return read(fd, &c, 1) == 1 ? c : '\0';
 }
 
-// Asks the parent (the master) to do step `step` and waits until it is done.
-bool ask(int to_parent, int from_parent, char step) {
-  return write(to_parent, &step, 1) == 1 && wait_for(from_parent) == 'k';
+// Asks the parent (the master) to do step `step`; answers 'k' done, 'n' not supported by
+// this driver, 'x' failed, '\0' pipe gone.
+char ask_step(int to_parent, int from_parent, char step) {
+  return write(to_parent, &step, 1) == 1 ? wait_for(from_parent) : '\0';
+}
+bool ask(int to_parent, int from_parent, char step) { return ask_step(to_parent, from_parent, step) == 'k'; }
+
+int open_fd_count() {
+  int n = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+// A 16-bit RGB565 buffer on the CRTC (vkms accepts it on the primary plane; others may not).
+bool show_rgb565(int fd, std::uint32_t crtc, std::uint32_t conn, drmModeModeInfo mode) {
+  drm_mode_create_dumb create{};
+  create.width = mode.hdisplay;
+  create.height = mode.vdisplay;
+  create.bpp = 16;
+  if (drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) != 0) return false;
+  const std::uint32_t handles[4] = {create.handle, 0, 0, 0};
+  const std::uint32_t pitches[4] = {create.pitch, 0, 0, 0};
+  const std::uint32_t offsets[4] = {0, 0, 0, 0};
+  std::uint32_t fb = 0;
+  if (drmModeAddFB2(fd, mode.hdisplay, mode.vdisplay, DRM_FORMAT_RGB565, handles, pitches, offsets, &fb, 0) != 0) return false;
+  std::uint32_t c = conn;
+  if (drmModeSetCrtc(fd, crtc, fb, 0, 0, &c, 1, &mode) != 0) return false;
+  std::printf("setter: RGB565 fb %u on CRTC %u\n", fb, crtc);
+  return true;
 }
 
 int child(const char* card, const std::string& connector, std::uint32_t w1, std::uint32_t h1, std::uint32_t w2,
           std::uint32_t h2, int to_parent, int from_parent) {
-  KmsOptions by_name;
-  by_name.card = card;
-  by_name.connector = connector;
-  auto opened = open_kms_source(by_name);
-  if (!opened.source) { std::printf("FAIL: open by connector %s: %s\n", connector.c_str(), opened.error.c_str()); return 2; }
-  std::printf("B. source %s (not master)\n", std::string(opened.source->name()).c_str());
-  // Twice: the second capture reuses the mapping of the same fb id.
-  if (!capture_and_compare(*opened.source, w1, h1, 1) || !capture_and_compare(*opened.source, w1, h1, 1)) return 3;
-  // Page flips between buffers of the same size: each new fb id is mapped once, then cached.
-  std::printf("B2. flip to a second buffer, then back\n");
-  if (!ask(to_parent, from_parent, '1') || !capture_and_compare(*opened.source, w1, h1, 3)) return 11;
-  if (!ask(to_parent, from_parent, '2') || !capture_and_compare(*opened.source, w1, h1, 1)) return 12;
-  // The kernel reuses a removed fb's id: the cached mapping of that id must not be trusted.
-  std::printf("B3. remove the second buffer, show a new one (usually under the same fb id)\n");
-  if (!ask(to_parent, from_parent, '3') || !capture_and_compare(*opened.source, w1, h1, 4)) return 13;
-  if (!ask(to_parent, from_parent, '4')) return 4;
-  Frame f;
-  const auto st = opened.source->capture(f, std::chrono::milliseconds(1000));
-  std::printf("C. after the mode change: status %d (%s)\n", static_cast<int>(st), std::string(opened.source->last_error()).c_str());
-  if (st != CaptureStatus::reinit) { std::printf("FAIL: expected reinit\n"); return 5; }
-  auto reopened = open_kms_source(KmsOptions{});  // default: first card with a lit CRTC
-  if (!reopened.source) { std::printf("FAIL: reopen: %s\n", reopened.error.c_str()); return 6; }
-  if (!capture_and_compare(*reopened.source, w2, h2, 2)) return 7;
+  const int fds_before = open_fd_count();
+  {  // the sources live in this block, so the fd count after it shows what they leave open
+    KmsOptions by_name;
+    by_name.card = card;
+    by_name.connector = connector;
+    auto opened = open_kms_source(by_name);
+    if (!opened.source) { std::printf("FAIL: open by connector %s: %s\n", connector.c_str(), opened.error.c_str()); return 2; }
+    std::printf("B. source %s (not master)\n", std::string(opened.source->name()).c_str());
+    // Twice: the second capture reuses the mapping of the same fb id.
+    if (!capture_and_compare(*opened.source, w1, h1, 1) || !capture_and_compare(*opened.source, w1, h1, 1)) return 3;
+    // Page flips between buffers of the same size: each new fb id is mapped once, then cached.
+    std::printf("B2. flip to a second buffer, then back\n");
+    if (!ask(to_parent, from_parent, '1') || !capture_and_compare(*opened.source, w1, h1, 3)) return 11;
+    if (!ask(to_parent, from_parent, '2') || !capture_and_compare(*opened.source, w1, h1, 1)) return 12;
+    // The kernel reuses a removed fb's id: the cached mapping of that id must not be trusted.
+    std::printf("B3. remove the second buffer, show a new one (usually under the same fb id)\n");
+    if (!ask(to_parent, from_parent, '3') || !capture_and_compare(*opened.source, w1, h1, 4)) return 13;
+    if (!ask(to_parent, from_parent, '4')) return 4;
+    Frame f;
+    const auto st = opened.source->capture(f, std::chrono::milliseconds(1000));
+    std::printf("C. after the mode change: status %d (%s)\n", static_cast<int>(st), std::string(opened.source->last_error()).c_str());
+    if (st != CaptureStatus::reinit) { std::printf("FAIL: expected reinit\n"); return 5; }
+    auto reopened = open_kms_source(KmsOptions{});  // default: first card with a lit CRTC
+    if (!reopened.source) { std::printf("FAIL: reopen: %s\n", reopened.error.c_str()); return 6; }
+    if (!capture_and_compare(*reopened.source, w2, h2, 2)) return 7;
+    // A format the CPU path does not read: a clear error naming the fourcc, not garbage.
+    const char rgb565 = ask_step(to_parent, from_parent, '6');
+    if (rgb565 == 'k') {
+      const auto st565 = reopened.source->capture(f, std::chrono::milliseconds(1000));
+      std::printf("E. RGB565 framebuffer: status %d (%s)\n", static_cast<int>(st565), std::string(reopened.source->last_error()).c_str());
+      if (st565 != CaptureStatus::error || reopened.source->last_error().find("RG16") == std::string_view::npos) {
+        std::printf("FAIL: expected an error naming RG16\n");
+        return 14;
+      }
+    } else if (rgb565 == 'n') {
+      std::printf("E. skipped: this driver does not scan out RGB565\n");
+    } else {
+      return 15;
+  }
   if (!ask(to_parent, from_parent, '5')) return 8;
   const auto off = reopened.source->capture(f, std::chrono::milliseconds(1000));
   std::printf("D. after the CRTC was switched off: status %d (%s)\n", static_cast<int>(off),
@@ -166,6 +215,11 @@ int child(const char* card, const std::string& connector, std::uint32_t w1, std:
     std::printf("FAIL: expected a failure that names `lightwell display` and vkms\n");
     return 10;
   }
+  }
+  // Every source is gone: its card fd, dma-buf fds (and with them the mappings) are closed.
+  const int fds_after = open_fd_count();
+  std::printf("open fds before the sources %d, after %d\n", fds_before, fds_after);
+  if (fds_after != fds_before) { std::printf("FAIL: the sources leaked file descriptors\n"); return 16; }
   return 0;
 }
 
@@ -250,6 +304,12 @@ int main(int argc, char** argv) {
         break;
       }
       case '4': ok = show(fd, crtc, id, second, 2, two); break;
+      case '6':
+        if (!show_rgb565(fd, crtc, id, second)) {
+          if (write(to_child[1], "n", 1) != 1) ok = false;
+          continue;
+        }
+        break;
       case '5':
         ok = drmModeSetCrtc(fd, crtc, 0, 0, 0, nullptr, 0, nullptr) == 0;
         std::printf("setter: CRTC %u off (%s)\n", crtc, ok ? "ok" : std::strerror(errno));
