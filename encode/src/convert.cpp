@@ -2,6 +2,8 @@
 // the run-time choice of kernel.
 #include "lightwell/encode/convert.hpp"
 
+#include <algorithm>
+
 #include "convert_detail.hpp"
 
 namespace lightwell::encode {
@@ -106,15 +108,22 @@ ConvertPath best_convert_path() {
 
 bool convert_xrgb_to_nv12(const XrgbView& source, const Nv12View& destination, YuvFormat format,
                           ConvertPath path) {
+  return convert_xrgb_to_nv12_rows(source, destination, format, 0, source.height_px, path);
+}
+
+bool convert_xrgb_to_nv12_rows(const XrgbView& source, const Nv12View& destination, YuvFormat format,
+                               std::uint32_t first_row, std::uint32_t row_count, ConvertPath path) {
   const std::size_t w = source.width_px;
   const std::size_t chroma_pairs = (w + 1) / 2;
   if (source.data == nullptr || destination.y == nullptr || destination.uv == nullptr || w == 0 ||
       source.height_px == 0 || source.pitch_bytes < 4 * w || destination.y_pitch_bytes < w ||
-      destination.uv_pitch_bytes < 2 * chroma_pairs || !convert_path_supported(path)) {
+      destination.uv_pitch_bytes < 2 * chroma_pairs || first_row % 2 != 0 || !convert_path_supported(path)) {
     return false;
   }
   const detail::Coefficients c = detail::coefficients_for(format);
-  for (std::uint32_t row = 0; row < source.height_px; row += 2) {
+  const std::uint32_t end_row =
+      first_row >= source.height_px ? first_row : first_row + std::min(row_count, source.height_px - first_row);
+  for (std::uint32_t row = first_row; row < end_row; row += 2) {
     const bool pair = row + 1 < source.height_px;
     const std::uint8_t* row0 = source.data + row * source.pitch_bytes;
     // The odd last row pairs with itself.

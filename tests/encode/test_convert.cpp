@@ -260,3 +260,17 @@ TEST_CASE("convert: invalid geometry is refused and nothing is written", "[conve
     CHECK(untouched());
   }
 }
+
+TEST_CASE("convert: bands of row pairs put together equal the whole picture", "[convert]") {
+  const Picture pic = random_picture(45, 13, 8, 21);
+  for (ConvertPath path : supported_paths()) {
+    Nv12 whole(45, 13, 3), bands(45, 13, 3);
+    REQUIRE(encode::convert_xrgb_to_nv12(pic.view(), whole.view(), {}, path));
+    REQUIRE(encode::convert_xrgb_to_nv12_rows(pic.view(), bands.view(), {}, 0, 4, path));
+    REQUIRE(encode::convert_xrgb_to_nv12_rows(pic.view(), bands.view(), {}, 4, 5, path));  // rows 4–9
+    REQUIRE(encode::convert_xrgb_to_nv12_rows(pic.view(), bands.view(), {}, 10, 100, path));
+    CHECK(whole.y == bands.y);
+    CHECK(whole.uv == bands.uv);
+    CHECK_FALSE(encode::convert_xrgb_to_nv12_rows(pic.view(), bands.view(), {}, 3, 2, path));
+  }
+}

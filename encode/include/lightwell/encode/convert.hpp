@@ -62,4 +62,12 @@ bool convert_path_supported(ConvertPath path);
 bool convert_xrgb_to_nv12(const XrgbView& source, const Nv12View& destination, YuvFormat format,
                           ConvertPath path = best_convert_path());
 
+// Converts whole row pairs from first_row (even) on: rows [first_row, first_row + row_count
+// rounded up to even), clipped to the picture, so a caller may split one frame into bands converted on several threads:
+// bands starting at even rows write disjoint Y rows and disjoint UV rows. Same refusals as
+// above, plus an odd first_row.
+bool convert_xrgb_to_nv12_rows(const XrgbView& source, const Nv12View& destination, YuvFormat format,
+                               std::uint32_t first_row, std::uint32_t row_count,
+                               ConvertPath path = best_convert_path());
+
 }  // namespace lightwell::encode
