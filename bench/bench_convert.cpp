@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lightwell/encode/convert.hpp"
@@ -94,6 +95,21 @@ int main(int argc, char** argv) {
             },
             min_seconds);
         report.add(Figure{name + "/copy+convert", copied * 1e3, "ms/frame", s.target});
+        // Two row bands on two threads (convert_xrgb_to_nv12_rows), thread start included:
+        // what splitting the frame over this machine's two cores buys.
+        const std::uint32_t half_rows = s.height / 4 * 2;
+        const double banded = lightwell::bench::seconds_per_call(
+            [&] {
+              const encode::XrgbView src{sources[static_cast<std::size_t>(next)].data(), pitch, s.width, s.height};
+              next = (next + 1) % kSources;
+              bool ok_band = true;
+              std::thread other([&] { ok_band = encode::convert_xrgb_to_nv12_rows(src, dst, f.format, half_rows, s.height, path); });
+              ok = ok && encode::convert_xrgb_to_nv12_rows(src, dst, f.format, 0, half_rows, path);
+              other.join();
+              ok = ok && ok_band;
+            },
+            min_seconds);
+        report.add(Figure{name + "/cold/2-bands", banded * 1e3, "ms/frame", s.target});
         if (!ok) {
           std::fprintf(stderr, "conversion refused\n");
           return 1;
