@@ -36,7 +36,14 @@ struct Format {
   encode::YuvFormat format;
 };
 
-const char* path_name(encode::ConvertPath p) { return p == encode::ConvertPath::avx2 ? "avx2" : "scalar"; }
+const char* path_name(encode::ConvertPath p) {
+  switch (p) {
+    case encode::ConvertPath::avx2: return "avx2";
+    case encode::ConvertPath::ssse3: return "ssse3";
+    case encode::ConvertPath::scalar: break;
+  }
+  return "scalar";
+}
 
 }  // namespace
 
@@ -51,8 +58,8 @@ int main(int argc, char** argv) {
       {"bt709-limited", {encode::ColorSpace::rec709, false}}, {"bt709-full", {encode::ColorSpace::rec709, true}},
       {"bt2020-limited", {encode::ColorSpace::rec2020, false}}};
   std::vector<encode::ConvertPath> paths{encode::ConvertPath::scalar};
+  if (encode::convert_path_supported(encode::ConvertPath::ssse3)) paths.insert(paths.begin(), encode::ConvertPath::ssse3);
   if (encode::convert_path_supported(encode::ConvertPath::avx2)) paths.insert(paths.begin(), encode::ConvertPath::avx2);
-  else std::printf("no AVX2 on this CPU: scalar only\n");
 
   for (const Size& s : sizes) {
     const std::size_t pitch = 4u * s.width, frame_bytes = pitch * s.height;
@@ -68,8 +75,8 @@ int main(int argc, char** argv) {
 
     for (encode::ConvertPath path : paths) {
       for (const Format& f : formats) {
-        // The scalar path only for the default format: it is the reference, not a candidate.
-        if (path == encode::ConvertPath::scalar && std::string(f.label) != "bt709-limited") continue;
+        // The scalar and SSSE3 paths only for the default format: fallbacks, not the candidate.
+        if (path != paths.front() && std::string(f.label) != "bt709-limited") continue;
         int next = 0;
         bool ok = true;
         const double cold = lightwell::bench::seconds_per_call(

@@ -98,12 +98,20 @@ bool convert_path_supported(ConvertPath path) {
 #else
       return false;
 #endif
+    case ConvertPath::ssse3:
+#if defined(__x86_64__) || defined(__i386__)
+      return __builtin_cpu_supports("ssse3");
+#else
+      return false;
+#endif
   }
   return false;
 }
 
 ConvertPath best_convert_path() {
-  return convert_path_supported(ConvertPath::avx2) ? ConvertPath::avx2 : ConvertPath::scalar;
+  if (convert_path_supported(ConvertPath::avx2)) return ConvertPath::avx2;
+  if (convert_path_supported(ConvertPath::ssse3)) return ConvertPath::ssse3;
+  return ConvertPath::scalar;
 }
 
 bool convert_xrgb_to_nv12(const XrgbView& source, const Nv12View& destination, YuvFormat format,
@@ -134,6 +142,7 @@ bool convert_xrgb_to_nv12_rows(const XrgbView& source, const Nv12View& destinati
     std::uint32_t done = 0;
 #if defined(__x86_64__) || defined(__i386__)
     if (path == ConvertPath::avx2) done = detail::rows_avx2(c, row0, row1, y0, y1, uv, source.width_px);
+    if (path == ConvertPath::ssse3) done = detail::rows_ssse3(c, row0, row1, y0, y1, uv, source.width_px);
 #endif
     detail::rows_scalar(c, row0, row1, y0, y1, uv, source.width_px, done);
   }

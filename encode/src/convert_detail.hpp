@@ -36,6 +36,9 @@ void rows_scalar(const Coefficients& c, const std::uint8_t* row0, const std::uin
 // Processes 16-pixel blocks from 0 and returns how many pixels it did (a multiple of 16).
 std::uint32_t rows_avx2(const Coefficients& c, const std::uint8_t* row0, const std::uint8_t* row1,
                         std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* uv, std::uint32_t width_px);
+// The same on 128-bit registers, 8-pixel blocks (a multiple of 8 returned).
+std::uint32_t rows_ssse3(const Coefficients& c, const std::uint8_t* row0, const std::uint8_t* row1,
+                         std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* uv, std::uint32_t width_px);
 #endif
 
 }  // namespace lightwell::encode::detail

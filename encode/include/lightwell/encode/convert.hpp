@@ -50,6 +50,7 @@ struct YuvFormat {
 enum class ConvertPath : std::uint8_t {
   scalar,  // the reference, portable
   avx2,    // x86-64 with AVX2 (checked at run time; the build targets baseline x86-64)
+  ssse3,   // x86-64 with SSSE3 (checked at run time), for CPUs without AVX2
 };
 
 // The fastest path this CPU runs.
