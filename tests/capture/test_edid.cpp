@@ -293,3 +293,24 @@ TEST_CASE("edid-decode --check accepts the generated EDIDs", "[edid]") {
     std::filesystem::remove(report);
   }
 }
+
+TEST_CASE("CVT-RB pixel clocks match the published bandwidth table", "[edid]") {
+  // Wikipedia "Coordinated Video Timings", section Bandwidth (data rate in Gbit/s at 24 bits
+  // per pixel, two decimals): 1280x720@60 RB 1.54 / RBv2 1.45; 1920x1080@60 3.33 / 3.20;
+  // 2560x1440@60 5.80 / 5.63; 3840x2160@30 6.31 / 6.18. Clock x 24 must round to the table.
+  struct Row {
+    cap::DisplayMode mode;
+    double v1_gbps, v2_gbps;
+  };
+  for (const Row& row : {Row{{1280, 720, 60}, 1.54, 1.45}, Row{{1920, 1080, 60}, 3.33, 3.20},
+                         Row{{2560, 1440, 60}, 5.80, 5.63}, Row{{3840, 2160, 30}, 6.31, 6.18}}) {
+    const auto v1 = cap::cvt_reduced_blanking(row.mode, cap::CvtReducedBlanking::v1);
+    const auto v2 = cap::cvt_reduced_blanking(row.mode, cap::CvtReducedBlanking::v2);
+    REQUIRE(v1.has_value());
+    REQUIRE(v2.has_value());
+    INFO(row.mode.width_px << "x" << row.mode.height_px << ": v1 " << v1->pixel_clock_khz << " kHz, v2 "
+                           << v2->pixel_clock_khz << " kHz");
+    CHECK(v1->pixel_clock_khz * 24.0 / 1e6 == Approx(row.v1_gbps).margin(0.005));
+    CHECK(v2->pixel_clock_khz * 24.0 / 1e6 == Approx(row.v2_gbps).margin(0.005));
+  }
+}
