@@ -51,6 +51,9 @@ int dispatch(const Invocation& inv, const CliIo& io, LogHub& hub) {
     case Command::pair: return run_pair(inv, hub, io.out, io.err);
     case Command::clients_list:
     case Command::clients_unpair: return run_clients(inv, hub, io.out, io.err);
+    case Command::display_edid:
+    case Command::display_kernel_params:
+    case Command::display_install: return run_display(inv, io.out, io.err);
   }
   return 2;
 }

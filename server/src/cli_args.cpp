@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "lightwell/capture/edid.hpp"
 #include "lightwell/server/cli.hpp"
 
 namespace lightwell::server {
@@ -12,6 +13,10 @@ struct Raw {
   std::vector<std::string> positional;
   bool help = false;
   std::optional<std::string> name;
+  std::vector<std::string> modes;          // --mode, repeatable (display)
+  std::optional<std::string> output;       // --output (display edid)
+  std::optional<std::string> connector;    // --connector (display)
+  std::optional<std::string> firmware;     // --firmware (display)
 };
 
 std::string_view command_topic(const std::vector<std::string>& positional) {
@@ -25,6 +30,64 @@ void expect_args(const Raw& raw, std::size_t count, std::string_view topic, std:
   if (raw.positional.size() - 1 > count) {
     throw UsageError(fmt::format("{}: unexpected argument '{}'", topic, raw.positional[count + 1]),
                      std::string(topic));
+  }
+}
+
+// display edid | kernel-params | install: which options each takes, modes and names checked
+// here so a mistake is a usage error (exit 2) before anything is written.
+void parse_display(const Raw& raw, Invocation& inv) {
+  const std::string topic = "display";
+  if (raw.positional.size() < 2) throw UsageError("display: missing subcommand (edid, kernel-params or install)", topic);
+  const std::string& sub = raw.positional[1];
+  if (raw.positional.size() > 2) {
+    throw UsageError(fmt::format("display {}: unexpected argument '{}'", sub, raw.positional[2]), topic);
+  }
+  const bool wants_modes = sub == "edid" || sub == "install";
+  const bool wants_connector = sub == "kernel-params" || sub == "install";
+  if (sub == "edid") {
+    inv.command = Command::display_edid;
+  } else if (sub == "kernel-params") {
+    inv.command = Command::display_kernel_params;
+  } else if (sub == "install") {
+    inv.command = Command::display_install;
+  } else {
+    throw UsageError(fmt::format("display: unknown subcommand '{}' (edid, kernel-params or install)", sub), topic);
+  }
+  const auto refuse = [&](bool given, std::string_view option) {
+    if (given) throw UsageError(fmt::format("display {}: unknown option '{}'", sub, option), topic);
+  };
+  refuse(!wants_modes && !raw.modes.empty(), "--mode");
+  refuse(!wants_modes && raw.name.has_value(), "--name");
+  refuse(sub != "edid" && raw.output.has_value(), "--output");
+  refuse(!wants_connector && raw.connector.has_value(), "--connector");
+  refuse(!wants_connector && raw.firmware.has_value(), "--firmware");
+  if (wants_modes) {
+    if (raw.modes.empty()) throw UsageError(fmt::format("display {}: missing --mode WIDTHxHEIGHT[@HZ]", sub), topic);
+    capture::EdidRequest request;
+    for (const std::string& text : raw.modes) {
+      auto mode = capture::parse_display_mode(text);
+      if (!mode) throw UsageError(fmt::format("display {}: {}", sub, mode.error().message), topic);
+      request.modes.push_back(*mode);
+    }
+    if (raw.name) request.monitor_name = *raw.name;
+    // Building once here turns every generator limit into a usage error.
+    if (auto edid = capture::build_edid(request); !edid) {
+      throw UsageError(fmt::format("display {}: {}", sub, edid.error().message), topic);
+    }
+    inv.display_modes = raw.modes;
+    inv.monitor_name = raw.name.value_or("");
+  }
+  if (sub == "edid") {
+    if (raw.output && raw.output->empty()) throw UsageError("display edid: --output needs a file name", topic);
+    inv.display_output = raw.output.value_or("");
+  }
+  if (wants_connector) {
+    if (!raw.connector) throw UsageError(fmt::format("display {}: missing --connector NAME (e.g. HDMI-A-1)", sub), topic);
+    inv.connector = *raw.connector;
+    if (raw.firmware) inv.firmware = *raw.firmware;
+    if (auto params = capture::kernel_parameters(inv.connector, inv.firmware); !params) {
+      throw UsageError(fmt::format("display {}: {}", sub, params.error().message), topic);
+    }
   }
 }
 
@@ -55,8 +118,9 @@ Invocation parse_args(std::span<const std::string> args) {
     const std::string topic(command_topic(raw.positional));
     const auto eq = arg.find('=');
     const std::string name = arg.substr(0, eq);
-    const bool takes_value =
-        name == "--config" || name == "--state-dir" || name == "--log-level" || name == "--name";
+    const bool takes_value = name == "--config" || name == "--state-dir" || name == "--log-level" ||
+                             name == "--name" || name == "--mode" || name == "--output" ||
+                             name == "--connector" || name == "--firmware";
     if (!takes_value || arg.rfind("--", 0) != 0) {
       throw UsageError(fmt::format("unknown option '{}'", name), topic);
     }
@@ -79,14 +143,29 @@ Invocation parse_args(std::span<const std::string> args) {
       if (!inv.global.log_level) {
         throw UsageError(fmt::format("--log-level: '{}' is not one of trace, debug, info, warn, error", value), topic);
       }
+    } else if (name == "--mode") {
+      raw.modes.push_back(value);
+    } else if (name == "--output") {
+      raw.output = value;
+    } else if (name == "--connector") {
+      raw.connector = value;
+    } else if (name == "--firmware") {
+      raw.firmware = value;
     } else {
       raw.name = value;
     }
   }
 
   const std::string topic(command_topic(raw.positional));
-  if (raw.name && topic != "pair") {
-    throw UsageError("unknown option '--name' (only `pair` takes it)", topic);
+  if (raw.name && topic != "pair" && topic != "display") {
+    throw UsageError("unknown option '--name' (only `pair` and `display` take it)", topic);
+  }
+  if (topic != "display") {
+    for (const auto& [given, option] : {std::pair{!raw.modes.empty(), "--mode"}, std::pair{raw.output.has_value(), "--output"},
+                                        std::pair{raw.connector.has_value(), "--connector"},
+                                        std::pair{raw.firmware.has_value(), "--firmware"}}) {
+      if (given) throw UsageError(fmt::format("unknown option '{}' (only `display` takes it)", option), topic);
+    }
   }
   if (topic.empty() || topic == "help") {
     inv.command = Command::help;
@@ -126,6 +205,8 @@ Invocation parse_args(std::span<const std::string> args) {
     if (inv.client_name.find_first_of("\r\n") != std::string::npos) {
       throw UsageError("pair: --name must be one line", topic);
     }
+  } else if (topic == "display") {
+    parse_display(raw, inv);
   } else {  // clients
     if (raw.positional.size() < 2) throw UsageError("clients: missing subcommand (list or unpair)", topic);
     const std::string& sub = raw.positional[1];

@@ -29,6 +29,8 @@ Commands:
   clients unpair NAME|ID     forget a paired client
   probe                      report what this machine offers (KMS, encoders, audio, input)
   doctor                     check this machine and print the fix for each problem
+  display edid|kernel-params|install
+                             headless guests: EDID blob and kernel parameters
   version                    print the version
   help [COMMAND]             show help for a command
 
@@ -97,6 +99,28 @@ Exit status: 0 no problem found, 1 at least one problem, 2 usage error.
 
 )";
 
+constexpr std::string_view kDisplay = R"(Usage: lightwell display edid --mode WxH[@HZ] [--mode ...] [--name NAME] [--output FILE]
+       lightwell display kernel-params --connector CONN [--firmware FILE]
+       lightwell display install --connector CONN --mode WxH[@HZ] [...] [--name NAME]
+                                 [--firmware FILE]
+
+Lights a connector on a machine with no monitor (a VM with a passed-through GPU), so KMS
+capture has a screen to read (docs/display.md).
+edid            writes an EDID 1.4 blob (CVT reduced-blanking timings; the first --mode is
+                the preferred one; up to 8 modes, refresh defaults to 60) to FILE or to
+                standard output (never to a terminal).
+kernel-params   prints drm.edid_firmware=CONN:FILE video=CONN:e
+install         writes the EDID to /lib/firmware/FILE (atomically; needs root) and prints
+                what to add to the kernel command line and the initramfs. It never edits
+                the boot loader.
+  --mode WxH[@HZ]   e.g. 1920x1080@60, 3840x2160@30 (repeat for more modes)
+  --name NAME       monitor name in the EDID, up to 13 ASCII characters (default Lightwell)
+  --connector CONN  kernel connector name as `lightwell probe` lists it (HDMI-A-1, DP-1)
+  --firmware FILE   path under /lib/firmware (default edid/lightwell.bin)
+Exit status: 0 done, 1 failure (cannot write), 2 usage error.
+
+)";
+
 constexpr std::string_view kVersion = R"(Usage: lightwell version
 
 Prints "lightwell <version>".
@@ -126,6 +150,7 @@ std::optional<std::string_view> help_text(std::string_view topic) {
   if (topic == "probe") return with_global<kProbe>();
   if (topic == "doctor") return with_global<kDoctor>();
   if (topic == "version") return with_global<kVersion>();
+  if (topic == "display") return with_global<kDisplay>();
   if (topic == "help") return with_global<kHelp>();
   return std::nullopt;
 }

@@ -28,5 +28,7 @@ int run_clients(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostr
 int run_probe(std::ostream& out);
 // `lightwell doctor`: 0 no problem found, 1 at least one (cmd_doctor.cpp, doctor.hpp).
 int run_doctor(const Invocation& inv, LogHub& hub, std::ostream& out);
+// `lightwell display ...` (cmd_display.cpp, docs/display.md): EDID, kernel parameters, install.
+int run_display(const Invocation& inv, std::ostream& out, std::ostream& err);
 
 }  // namespace lightwell::server

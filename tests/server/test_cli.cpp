@@ -97,7 +97,7 @@ TEST_CASE("usage errors exit 2 with a clear message and a pointer to --help", "[
            {{"serve", "--verbose"}, "unknown option '--verbose'"},
            {{"serve", "-v"}, "unknown option '-v'"},
            {{"serve", "extra"}, "serve: unexpected argument 'extra'"},
-           {{"version", "--name", "x"}, "unknown option '--name' (only `pair` takes it)"},
+           {{"version", "--name", "x"}, "unknown option '--name' (only `pair` and `display` take it)"},
            {{"--log-level", "loud", "serve"}, "--log-level: 'loud' is not one of"},
            {{"serve", "--config"}, "option '--config' needs a value"},
            {{"pair"}, "pair: missing the PIN"},

@@ -4,6 +4,9 @@
 //   lightwell [GLOBAL OPTIONS] COMMAND [ARGS]
 //   commands: serve | pair PIN [--name NAME] | clients list | clients unpair NAME|ID
 //             | probe | doctor | version | help [COMMAND]
+//             | display edid --mode WxH[@HZ]... [--name NAME] [--output FILE]
+//             | display kernel-params --connector CONN [--firmware FILE]
+//             | display install --connector CONN --mode WxH[@HZ]... [--name NAME] [--firmware FILE]
 //   global:   --config FILE  --state-dir DIR  --log-level trace|debug|info|warn|error  --help
 // Options may appear before or after the command; `--opt=value` and `--opt value` both work;
 // `--` ends option parsing. Exit codes: 0 success, 1 failure (one message + fix on stderr),
@@ -23,7 +26,10 @@
 
 namespace lightwell::server {
 
-enum class Command { serve, pair, clients_list, clients_unpair, probe, doctor, version, help };
+enum class Command {
+  serve, pair, clients_list, clients_unpair, probe, doctor, version, help,
+  display_edid, display_kernel_params, display_install,  // headless helpers (docs/display.md)
+};
 
 struct GlobalOptions {
   std::optional<std::filesystem::path> config;
@@ -38,6 +44,12 @@ struct Invocation {
   std::string pin;          // pair: exactly 4 digits (SECRET until used: never log it)
   std::string client_name;  // pair --name; empty: the client's own name
   std::string unpair_key;   // clients unpair: a name or an id
+  // display: modes as given ("1920x1080@60"), validated by the parser; first = preferred.
+  std::vector<std::string> display_modes;
+  std::string monitor_name;     // display edid/install --name; empty: the generator's default
+  std::string display_output;   // display edid --output; empty: standard output
+  std::string connector;        // display kernel-params/install --connector (e.g. HDMI-A-1)
+  std::string firmware = "edid/lightwell.bin";  // relative to /lib/firmware
 };
 
 // A mistake in the command line; topic names the help page to point at ("" = overview).
