@@ -37,6 +37,7 @@ TEST_PACKAGES=(
   # parsed with nix-instantiate; the systemd guest's root file system comes from mmdebstrap
   # and becomes an ext4 image with mke2fs -d.
   dpkg-dev nix-bin mmdebstrap e2fsprogs
+  edid-decode                         # tests/capture/test_edid.cpp checks our EDIDs against it
 )
 
 missing=()
