@@ -26,7 +26,7 @@ cmd=${1:-}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   serve)
-    packaging/install-deps.sh
+    packaging/install-deps.sh --build-only
     configure build/release -DLIGHTWELL_BUILD_TESTS=OFF -DLIGHTWELL_BUILD_BENCH=OFF
     cmake --build build/release -j "$JOBS" --target lightwell
     exec build/release/server/lightwell serve "$@"

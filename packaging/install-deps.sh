@@ -2,7 +2,8 @@
 # Installs the Debian 12 (bookworm) packages Lightwell needs to build, test and benchmark.
 # Idempotent and non-interactive: asks dpkg what is missing and installs only that, so a
 # second run on a ready machine touches nothing (and needs no network).
-# Usage: packaging/install-deps.sh [--dry-run]
+# Usage: packaging/install-deps.sh [--build-only] [--dry-run]
+#   --build-only: only what building and running the server needs (./lightwell.sh serve)
 set -euo pipefail
 
 # Build: compiler, generator, and the libraries each module wraps (docs/architecture.md).
@@ -16,6 +17,7 @@ BUILD_PACKAGES=(
   libenet-dev                     # net: control stream
   libopus-dev                     # audio
   libx264-dev                     # encode: software H.264
+  libx265-dev libsvtav1enc-dev    # encode: software HEVC and AV1
   libdrm-dev libva-dev libvpl-dev # capture/kms, encode/qsv
   libpipewire-0.3-dev             # audio/pipewire
   libevdev-dev                    # input
@@ -38,10 +40,28 @@ TEST_PACKAGES=(
   # and becomes an ext4 image with mke2fs -d.
   dpkg-dev nix-bin mmdebstrap e2fsprogs
   edid-decode                         # tests/capture/test_edid.cpp checks our EDIDs against it
+  ffmpeg                              # bench_encode: the ffmpeg command line is the encode floor
+  clang libclang-rt-14-dev            # tests/fuzz: libFuzzer targets (docs/fuzzing.md)
+  nftables iproute2                   # tests/faults: loss in network namespaces (docs/testing-faults.md)
+  chromium                            # tests/web: Playwright drives Debian's browser (docs/web-ui-testing.md)
 )
 
+build_only=false
+dry_run=false
+for arg in "$@"; do
+  case "$arg" in
+    --build-only) build_only=true ;;
+    --dry-run) dry_run=true ;;
+    *) echo "install-deps: unknown option $arg (use --build-only, --dry-run)" >&2; exit 2 ;;
+  esac
+done
+$build_only && TEST_PACKAGES=()
+
 missing=()
-for pkg in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; do
+# Node.js and npm run the browser tests. Use the machine's own where it has one (it may come
+# from NodeSource, whose nodejs package bundles npm and conflicts with Debian's npm).
+$build_only || command -v npm >/dev/null 2>&1 || TEST_PACKAGES+=(nodejs npm)
+for pkg in "${BUILD_PACKAGES[@]}" ${TEST_PACKAGES[@]+"${TEST_PACKAGES[@]}"}; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
@@ -51,7 +71,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 echo "install-deps: missing: ${missing[*]}"
-[[ "${1:-}" == "--dry-run" ]] && exit 0
+$dry_run && exit 0
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
