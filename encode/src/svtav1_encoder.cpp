@@ -107,6 +107,7 @@ class SvtAv1Encoder final : public VideoEncoder {
       return detail::encode_error("svt_av1_enc_send_picture failed for frame " + std::to_string(frame.sequence) + ": " +
                                   svt_error(e));
     }
+    sent_ = true;
     in_flight_.push_back(frame.sequence);
     return receive();
   }
@@ -189,6 +190,7 @@ class SvtAv1Encoder final : public VideoEncoder {
       throw std::runtime_error("SVT-AV1 could not start (" + describe() + "): " + svt_error(e));
     }
     first_ = true;
+    sent_ = false;
   }
 
   void close() {
@@ -200,6 +202,9 @@ class SvtAv1Encoder final : public VideoEncoder {
     eos.size = sizeof eos;
     eos.flags = EB_BUFFERFLAG_EOS;
     eos.pic_type = EB_AV1_INVALID_PICTURE;
+    // SVT-AV1 1.4 never answers an EOS, and svt_av1_enc_deinit (which drains itself) blocks
+    // forever, when no picture entered the instance: give it one grey picture first.
+    if (!sent_) send_grey();
     if (svt_av1_enc_send_picture(handle_, &eos) == EB_ErrorNone) {
       for (;;) {
         EbBufferHeaderType* out = nullptr;
@@ -214,6 +219,29 @@ class SvtAv1Encoder final : public VideoEncoder {
     svt_av1_enc_deinit_handle(handle_);
     handle_ = nullptr;
     in_flight_.clear();
+  }
+
+  void send_grey() {
+    const std::size_t luma = std::size_t{config_.width_px} * config_.height_px;
+    std::vector<std::uint8_t> grey(luma + luma / 2, 128);
+    EbSvtIOFormat io;
+    std::memset(&io, 0, sizeof io);
+    io.luma = grey.data();
+    io.cb = grey.data() + luma;
+    io.cr = grey.data() + luma + luma / 4;
+    io.y_stride = config_.width_px;
+    io.cb_stride = io.cr_stride = config_.width_px / 2;
+    io.width = config_.width_px;
+    io.height = config_.height_px;
+    io.color_fmt = EB_YUV420;
+    io.bit_depth = EB_EIGHT_BIT;
+    EbBufferHeaderType in;
+    std::memset(&in, 0, sizeof in);
+    in.size = sizeof in;
+    in.p_buffer = reinterpret_cast<std::uint8_t*>(&io);
+    in.n_filled_len = in.n_alloc_len = static_cast<std::uint32_t>(grey.size());
+    in.pic_type = EB_AV1_INVALID_PICTURE;
+    if (svt_av1_enc_send_picture(handle_, &in) == EB_ErrorNone) sent_ = true;
   }
 
   // Takes the next temporal unit if SVT has one. SVT-AV1 1.4's pipeline returns a frame's
@@ -258,6 +286,7 @@ class SvtAv1Encoder final : public VideoEncoder {
   std::deque<std::uint64_t> in_flight_;
   std::vector<std::uint8_t> bitstream_;
   bool first_ = true;
+  bool sent_ = false;  // a picture entered this instance (close() drains only then)
 };
 
 }  // namespace
