@@ -87,9 +87,10 @@ std::string ffmpeg_codec_args(const Codec& c, const Size& s) {
   return {};
 }
 
-// ffmpeg's -benchmark line "bench: utime=1.533s stime=0.042s rtime=5.566s": (utime+stime) in ms.
+// ffmpeg's -benchmark line "bench: utime=1.533s stime=0.042s rtime=5.566s" (printed at log level info):
+// (utime+stime) in ms.
 std::optional<double> ffmpeg_cpu_ms(const std::string& yuv, const Codec& c, const Size& s, int frames) {
-  const std::string cmd = "ffmpeg -hide_banner -nostdin -loglevel error -benchmark -f rawvideo -pix_fmt yuv420p -s " +
+  const std::string cmd = "ffmpeg -hide_banner -nostdin -loglevel info -benchmark -f rawvideo -pix_fmt yuv420p -s " +
                           std::to_string(s.width) + "x" + std::to_string(s.height) + " -r 60 -i '" + yuv + "' -frames:v " +
                           std::to_string(frames) + " " + ffmpeg_codec_args(c, s) + " -f null - 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
