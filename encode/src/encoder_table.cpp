@@ -179,6 +179,17 @@ std::vector<SoftwareFit> software_fit(int frames_per_mode) {
        "SVT-AV1 1.4 emits each frame only when the next arrives: one frame interval of latency; a key frame on "
        "request restarts the encoder"},
   };
+  // Wall times depend on what else runs: say under which load they were taken.
+  std::string load;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, f) != nullptr) {
+      std::string l(line);
+      load = " [load average " + l.substr(0, l.find(' ')) + " on " + std::to_string(std::thread::hardware_concurrency()) +
+             " cores]";
+    }
+    std::fclose(f);
+  }
   std::vector<SoftwareFit> out;
   for (const Which& w : which) {
     SoftwareFit fit;
@@ -199,7 +210,7 @@ std::vector<SoftwareFit> software_fit(int frames_per_mode) {
       (m.fits ? fits : misses) += (m.fits ? fits : misses).empty() ? label : ", " + label;
     }
     fit.summary = fit.encoder + " (" + fit.codec + "): " + (fits.empty() ? "fits no tested mode" : "fits " + fits) +
-                  (misses.empty() ? "" : "; too slow here for " + misses);
+                  (misses.empty() ? "" : "; too slow here for " + misses) + load;
     out.push_back(std::move(fit));
   }
   return out;

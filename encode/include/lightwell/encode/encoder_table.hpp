@@ -76,7 +76,10 @@ struct SoftwareFit {
   std::string encoder;  // "x264", "x265", "svt-av1"
   std::string codec;    // "H.264", "HEVC", "AV1"
   std::vector<SoftwareFitMode> modes;
-  std::string summary;  // one line, e.g. "x265 (HEVC): fits 720p60 (9.1 ms/frame); not 1080p60 (21 ms/frame)"
+  // One line, e.g. "x265 (HEVC): fits 720p60 (9.1 ms/frame, 9.0 ms CPU); too slow here for
+  // 1080p60 (...) [load average 0.5 on 2 cores]". SVT-AV1's wall time per call is not its
+  // latency (it returns the previous frame): read its note.
+  std::string summary;
   std::string note;     // a known property worth printing (SVT-AV1: one frame of latency), or ""
 };
 std::vector<SoftwareFit> software_fit(int frames_per_mode = 12);
