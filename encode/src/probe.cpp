@@ -1,6 +1,7 @@
 // Encoder probe: compiled-in software encoders, VA-API render nodes and their encode
 // entrypoints, the oneVPL GPU runtime.
 #include "lightwell/encode/probe.hpp"
+#include "lightwell/encode/encoder_table.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -14,9 +15,6 @@
 #include <cstring>
 #include <system_error>
 
-extern "C" {
-#include <x264.h>
-}
 
 namespace lightwell::encode {
 namespace {
@@ -125,11 +123,19 @@ OnevplRuntime probe_onevpl(const std::string& library) {
 
 EncodeProbe probe_encode(const std::filesystem::path& dri_dir) {
   EncodeProbe probe;
-  probe.software.push_back(
-      {"x264", "H.264", true, "X264_BUILD " + std::to_string(X264_BUILD) + " (libx264)"});
-  // Not wired into the build yet; report it rather than pretend.
-  probe.software.push_back({"x265", "HEVC", false, "not built into this version"});
-  probe.software.push_back({"svt-av1", "AV1", false, "not built into this version"});
+  // The software rows of the encoder table, each asked about its own codec at the advertised
+  // mode (encoder_table.hpp): the same answer serverinfo and DESCRIBE are built from.
+  for (const EncoderEntry& entry : encoder_table()) {
+    if (entry.hardware) continue;
+    for (const Codec codec : {Codec::h264, Codec::hevc, Codec::av1}) {
+      EncodeMode mode;
+      mode.codec = codec;
+      const Availability a = entry.probe(mode);
+      if (!a.usable && a.detail.find("only") != std::string::npos) continue;  // not its codec
+      const char* label = codec == Codec::h264 ? "H.264" : codec == Codec::hevc ? "HEVC" : "AV1";
+      probe.software.push_back({std::string(entry.name), label, a.usable, a.detail});
+    }
+  }
 
   probe.onevpl = probe_onevpl();
   probe.dri_dir = dri_dir;

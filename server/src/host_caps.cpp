@@ -3,6 +3,18 @@
 
 namespace lightwell::server {
 
+proto::HostCapabilities host_capabilities(std::span<const encode::EncoderEntry> table) {
+  proto::HostCapabilities caps;
+  encode::EncodeMode mode;  // the advertised mode: 1080p60, 8-bit 4:2:0
+  mode.codec = encode::Codec::hevc;
+  caps.hevc = encode::can_encode(mode, table);
+  mode.codec = encode::Codec::av1;
+  caps.av1 = encode::can_encode(mode, table);
+  // 10-bit / 4:4:4 stay off: the capture and conversion path delivers 8-bit 4:2:0 only.
+  // RFI: no entry can invalidate references yet (x264/x265/SVT-AV1 answer false).
+  return caps;
+}
+
 proto::HostCapabilities host_capabilities(const encode::EncodeProbe& probe) {
   proto::HostCapabilities caps;
   for (const auto& encoder : probe.software) {

@@ -3,6 +3,7 @@
 #include "lightwell/audio/pipewire_source.hpp"
 #include "lightwell/audio/test_tone.hpp"
 #include "lightwell/capture/test_pattern.hpp"
+#include "lightwell/encode/encoder_table.hpp"
 #include "lightwell/encode/video_encoder.hpp"
 #include "lightwell/server/stream_controller.hpp"
 
@@ -13,7 +14,9 @@ MediaBackends software_media_backends() {
   b.frame_source = [](std::uint32_t width_px, std::uint32_t height_px) {
     return capture::make_test_pattern_source(width_px, height_px);
   };
-  b.video_encoder = [](const encode::EncoderConfig& config) { return encode::make_x264_encoder(config); };
+  // The first entry of the encoder table that can encode the negotiated codec and mode
+  // (encode/encoder_table.hpp: hardware first, then x264 / x265 / SVT-AV1).
+  b.video_encoder = [](const encode::EncoderConfig& config) { return encode::create_encoder(config); };
   b.audio_source = [](std::uint32_t channels, const Log&) { return audio::make_test_tone_source(channels); };
   b.audio_encoder = [](const audio::OpusConfig& config) { return audio::make_opus_encoder(config); };
   return b;

@@ -53,12 +53,14 @@ encode::ColorSpace color_space(proto::ColorSpace c) {
 
 encode::EncoderConfig encoder_config(const MediaSessionConfig& c) {
   const auto& p = c.params;
-  if (p.codec != proto::VideoCodec::h264) {
-    throw std::runtime_error("video: only H.264 is implemented (client asked for " +
-                             std::string(p.codec == proto::VideoCodec::hevc ? "HEVC" : "AV1") + ")");
-  }
   encode::EncoderConfig e;
-  e.codec = encode::Codec::h264;
+  // The ANNOUNCE's bitStreamFormat (rtsp.md §5, video.md §10.1); the encoder table picks a
+  // backend for it (encode/encoder_table.hpp).
+  switch (p.codec) {
+    case proto::VideoCodec::h264: e.codec = encode::Codec::h264; break;
+    case proto::VideoCodec::hevc: e.codec = encode::Codec::hevc; break;
+    case proto::VideoCodec::av1: e.codec = encode::Codec::av1; break;
+  }
   e.width_px = p.width_px;
   e.height_px = p.height_px;
   e.frame_rate_x100 = p.frame_rate_x100();

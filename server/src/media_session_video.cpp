@@ -1,7 +1,9 @@
 // The "video" thread (capture → encode on absolute deadlines → bounded queue) and the
 // "video-send" thread (queue → packetize/encrypt/send, paced over 80 % of the frame
 // interval). docs/media-path.md explains the design; media_session.hpp the contract.
+#include <array>
 #include <cstring>
+#include <utility>
 #include <string>
 
 #include "lightwell/proto/control_feedback.hpp"
@@ -60,6 +62,9 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
   bool need_first_idr = true;  // video.md §2: the first frame sent must be an IDR
   bool mark_after_rfi = false;
   capture::Frame frame;
+  // Capture times of the last few frames by source sequence, for encoders that return a frame
+  // one call later (EncodeStatus::pending). Fixed size: no allocation on the video thread.
+  std::array<std::pair<std::uint64_t, Clock::time_point>, 8> captured_at_of{};
   while (!stop.stop_requested() && !failed()) {
     auto deadline = t0 + frame_offset(k, frame_rate_x100);
     const auto now = Clock::now();
@@ -126,15 +131,27 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
       }
     }
 
+    captured_at_of[frame.sequence % captured_at_of.size()] = {frame.sequence, frame.captured_at};
     auto result = encoder->encode(frame, force_idr);
-    if (result.status != encode::EncodeStatus::ok) {
+    if (result.status == encode::EncodeStatus::error) {
       fatal(proto::kTerminationFrameConversionFailed,
             "video encoder " + std::string(encoder->name()) + " failed: " + result.error);
       break;
     }
+    // The IDR asked for is in the encoder now, whether it comes out now or with a later call
+    // (EncodeStatus::pending: SVT-AV1, x265 with slices); asking again would make a second one.
+    if (force_idr) need_first_idr = false;
+    if (result.status == encode::EncodeStatus::pending) continue;  // out with a later frame
     counters.frames_encoded.fetch_add(1, std::memory_order_relaxed);
     const auto bitstream = result.frame.bitstream;
     if (bitstream.empty()) continue;  // nothing to send for this frame
+    // An encoder that answered pending before returns an EARLIER frame: its own capture time
+    // (and so its RTP timestamp and latency) belongs with it.
+    Clock::time_point captured_at = frame.captured_at;
+    if (const auto& seen = captured_at_of[result.frame.source_sequence % captured_at_of.size()];
+        seen.first == result.frame.source_sequence) {
+      captured_at = seen.second;
+    }
 
     QueuedFrame* slot = queue.try_begin_push();
     if (slot == nullptr) {
@@ -151,12 +168,11 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
     }
     std::memcpy(slot->bytes.data(), bitstream.data(), bitstream.size());
     slot->size = bitstream.size();
-    slot->captured_at = frame.captured_at;
-    slot->rtp_timestamp_90khz = rtp_timestamp(t0, frame.captured_at);
+    slot->captured_at = captured_at;
+    slot->rtp_timestamp_90khz = rtp_timestamp(t0, captured_at);
     slot->source_sequence = result.frame.source_sequence;
     if (result.frame.idr) {
       slot->kind = media::FrameKind::idr;
-      need_first_idr = false;
       mark_after_rfi = false;
     } else if (mark_after_rfi) {
       slot->kind = media::FrameKind::after_rfi;

@@ -201,7 +201,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   const std::string name = setup.config.server.name.empty() ? host_name() : setup.config.server.name;
   log_summary(log, setup, name, identity, clients.clients().size());
   const Ports ports = setup.config.server.ports();
-  proto::HostCapabilities caps = host_capabilities(encode::probe_encode());
+  proto::HostCapabilities caps = host_capabilities(encode::encoder_table());
   // Clients send touch and pen events only to hosts that set feature flag 0x01 (input.md §0,
   // §6); the injector handles both. Controller touchpad/motion (0x02) are not emulated.
   if (setup.config.input.enabled) caps.feature_flags |= proto::kHostFeaturePenTouch;

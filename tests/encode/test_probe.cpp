@@ -4,6 +4,8 @@
 #include <cstdint>  // x264.h needs the fixed-width types first
 
 #include <x264.h>
+#include <x265.h>
+#include <svt-av1/EbSvtAv1Enc.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -14,16 +16,21 @@
 using lightwell::encode::probe_encode;
 namespace fs = std::filesystem;
 
-TEST_CASE("x264 is reported as compiled in; x265 and SVT-AV1 as not built", "[probe]") {
+TEST_CASE("x264, x265 and SVT-AV1 are reported as compiled in, with their library versions", "[probe]") {
   const auto p = probe_encode("/nonexistent/dri");
   REQUIRE(p.software.size() == 3);
   CHECK(p.software[0].name == "x264");
+  CHECK(p.software[0].codec == "H.264");
   CHECK(p.software[0].compiled_in);
   CHECK(p.software[0].detail.find("X264_BUILD " + std::to_string(X264_BUILD)) != std::string::npos);
   CHECK(p.software[1].name == "x265");
-  CHECK_FALSE(p.software[1].compiled_in);
+  CHECK(p.software[1].codec == "HEVC");
+  CHECK(p.software[1].compiled_in);
+  CHECK(p.software[1].detail.find(x265_version_str) != std::string::npos);
   CHECK(p.software[2].name == "svt-av1");
-  CHECK_FALSE(p.software[2].compiled_in);
+  CHECK(p.software[2].codec == "AV1");
+  CHECK(p.software[2].compiled_in);
+  CHECK(p.software[2].detail.find(svt_av1_get_version()) != std::string::npos);
   CHECK(p.render_nodes.empty());
 }
 

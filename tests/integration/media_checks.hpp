@@ -30,9 +30,9 @@ struct VideoCheck {
 };
 
 inline VideoCheck check_video(const std::vector<ReceivedVideoFrame>& frames, std::uint32_t width_px,
-                              std::uint32_t height_px) {
+                              std::uint32_t height_px, DecoderCodec codec = DecoderCodec::h264) {
   VideoCheck out;
-  H264Decoder decoder;
+  VideoDecoder decoder(codec);
   for (const auto& f : frames) {
     if (f.frame_type == 2) ++out.idr_frames;
     DecodedPicture pic;

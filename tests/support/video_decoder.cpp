@@ -1,4 +1,4 @@
-// libavcodec H.264 decoding for tests (video_decoder.hpp).
+// libavcodec H.264 / HEVC / AV1 decoding for tests (video_decoder.hpp).
 #include "video_decoder.hpp"
 
 #include <stdexcept>
@@ -6,6 +6,7 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavutil/dict.h>
 #include <libavutil/frame.h>
 #include <libavutil/pixfmt.h>
 }
@@ -25,9 +26,15 @@ struct H264Decoder::Impl {
   }
 };
 
-H264Decoder::H264Decoder() : impl_(std::make_unique<Impl>()) {
-  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-  if (codec == nullptr) throw std::runtime_error("libavcodec has no H.264 decoder");
+H264Decoder::H264Decoder(DecoderCodec which) : impl_(std::make_unique<Impl>()) {
+  const AVCodec* codec = nullptr;
+  switch (which) {
+    case DecoderCodec::h264: codec = avcodec_find_decoder(AV_CODEC_ID_H264); break;
+    case DecoderCodec::hevc: codec = avcodec_find_decoder(AV_CODEC_ID_HEVC); break;
+    // FFmpeg's native "av1" decoder needs a hardware accelerator; libdav1d decodes in software.
+    case DecoderCodec::av1: codec = avcodec_find_decoder_by_name("libdav1d"); break;
+  }
+  if (codec == nullptr) throw std::runtime_error("libavcodec has no decoder for this codec");
   impl_->ctx = avcodec_alloc_context3(codec);
   impl_->packet = av_packet_alloc();
   impl_->frame = av_frame_alloc();
@@ -37,7 +44,12 @@ H264Decoder::H264Decoder() : impl_(std::make_unique<Impl>()) {
   // One picture out per access unit: no frame threading, no reordering delay.
   impl_->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
   impl_->ctx->thread_count = 1;
-  if (avcodec_open2(impl_->ctx, codec, nullptr) < 0) throw std::runtime_error("cannot open the H.264 decoder");
+  AVDictionary* options = nullptr;
+  // libdav1d: one frame in flight, so a temporal unit comes out as soon as it is sent.
+  if (which == DecoderCodec::av1) av_dict_set(&options, "max_frame_delay", "1", 0);
+  const int rc = avcodec_open2(impl_->ctx, codec, &options);
+  av_dict_free(&options);
+  if (rc < 0) throw std::runtime_error("cannot open the decoder");
 }
 
 H264Decoder::~H264Decoder() = default;
@@ -68,6 +80,10 @@ bool H264Decoder::decode(std::span<const std::uint8_t> access_unit, DecodedPictu
     out.planes[i] = d.frame->data[i];
     out.strides[i] = static_cast<std::size_t>(d.frame->linesize[i]);
   }
+  out.color_primaries = static_cast<int>(d.frame->color_primaries);
+  out.color_transfer = static_cast<int>(d.frame->color_trc);
+  out.color_matrix = static_cast<int>(d.frame->colorspace);
+  out.color_range = static_cast<int>(d.frame->color_range);
   out.key_frame = d.frame->key_frame != 0;  // FFmpeg 5.1 (bookworm): the field, not the flag
   error_.clear();
   return true;

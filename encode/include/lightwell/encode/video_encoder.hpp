@@ -43,7 +43,12 @@ struct EncodedFrame {
   std::uint64_t source_sequence = 0;
 };
 
-enum class EncodeStatus : std::uint8_t { ok, error };
+// ok: `frame` holds an access unit (possibly of an EARLIER source frame: check
+// frame.source_sequence). pending: the frame was accepted but the library has not emitted
+// anything yet (SVT-AV1 1.4 emits a frame's temporal unit only once the next picture has
+// entered, docs/video-encoding.md); nothing to send this time, a later call returns it.
+// error: see `error`. x264 and x265 never return pending.
+enum class EncodeStatus : std::uint8_t { ok, error, pending };
 
 struct EncodeResult {
   EncodeStatus status = EncodeStatus::ok;
@@ -54,8 +59,10 @@ struct EncodeResult {
 class VideoEncoder {
  public:
   virtual ~VideoEncoder() = default;
-  // Encodes one frame, synchronously: one frame in, one access unit out. force_idr makes
-  // this frame an IDR (the first frame always is). The frame's size must match the config.
+  // Encodes one frame, synchronously: one frame in, at most one access unit out, in input
+  // order (x264, x265: always the same frame; SVT-AV1: the previous one, see EncodeStatus).
+  // force_idr makes this frame an IDR (the first frame always is). The frame's size must
+  // match the config.
   virtual EncodeResult encode(const capture::Frame& frame, bool force_idr) = 0;
   // True if invalidate_references() can avoid an IDR (RFI, video.md §8). x264: false.
   virtual bool can_invalidate_references() const noexcept = 0;
@@ -86,5 +93,31 @@ inline constexpr std::string_view kX264DefaultPreset = "ultrafast";
 // configuration knob). Every other setting above is kept. Throws std::invalid_argument for a
 // preset name x264 does not know.
 std::unique_ptr<VideoEncoder> make_x264_encoder(const EncoderConfig& config, std::string_view preset);
+
+// libx265 (software HEVC Main, Main10 when ten_bit and this libx265 has the 10-bit build):
+// zerolatency tuning (no lookahead, no B-frames, one frame thread), infinite GOP with IDR on
+// request, VPS/SPS/PPS in front of every IDR, no AUD/SEI, VUI colour description per config,
+// CBR with a one-frame VBV, exactly config.slices_per_frame slices (at most one per CTU row).
+// Accepts i420 and nv12 frames; same error rules as make_x264_encoder (codec other than hevc,
+// odd size or outside 16..8192, zero rate/bitrate, slices above the CTU rows, more than 16
+// references, ten_bit without x265_has_main10()). One access unit out per frame in.
+std::unique_ptr<VideoEncoder> make_x265_encoder(const EncoderConfig& config);
+inline constexpr std::string_view kX265DefaultPreset = "ultrafast";
+std::unique_ptr<VideoEncoder> make_x265_encoder(const EncoderConfig& config, std::string_view preset);
+// True when libx265's Main10 build is present (x265_api_get(10) != nullptr).
+bool x265_has_main10() noexcept;
+
+// SVT-AV1 1.4 (software AV1 Main, 8-bit; ten_bit is refused): low-delay
+// prediction structure, no lookahead / temporal filter / scene change, key frames only at the
+// start and on request (sequence header OBU in every key frame's temporal unit), CBR with
+// the smallest buffer SVT allows (21 ms), colour description per config, tile rows for
+// slices. Sizes from 64 px. A key frame on request restarts the library instance (SVT-AV1 1.4
+// forces key frames only in random-access CRF/CQP mode). SVT-AV1 1.4 holds each frame until the next one arrives: encode()
+// answers EncodeStatus::pending for the first frame and then returns the PREVIOUS frame's
+// temporal unit (source_sequence says which). No live bitrate change (returns false).
+std::unique_ptr<VideoEncoder> make_svtav1_encoder(const EncoderConfig& config);
+inline constexpr int kSvtAv1DefaultPreset = 12;  // 0 (slowest) .. 13 (fastest); measured
+std::unique_ptr<VideoEncoder> make_svtav1_encoder(const EncoderConfig& config, int preset);
+std::string svtav1_version();  // svt_av1_get_version(), e.g. "v1.4.1"
 
 }  // namespace lightwell::encode
