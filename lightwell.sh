@@ -43,7 +43,7 @@ case "$cmd" in
       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1"
     cmake --build build/asan -j "$JOBS"
     (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-       ctest -j "$JOBS" --output-on-failure)
+       LSAN_OPTIONS="suppressions=$PWD/../../tests/lsan.supp" ctest -j "$JOBS" --output-on-failure)
     echo "== benchmarks (quick mode: figures only, never a verdict)"
     run_benches build/release --quick
     ;;
