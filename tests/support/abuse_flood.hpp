@@ -98,8 +98,16 @@ class TcpFlood {
   TcpFlood(std::vector<Target> targets, std::vector<std::string> sources,
            std::chrono::milliseconds reconnect_delay = std::chrono::milliseconds(200))
       : targets_(std::move(targets)), sources_(std::move(sources)), reconnect_delay_(reconnect_delay) {
-    for (std::size_t t = 0; t < targets_.size(); ++t) {
-      for (std::size_t i = 0; i < targets_[t].connections; ++i) slots_.push_back(Slot{t, -1, 0, {}, 0});
+    // Round robin over the targets, so idle and slowloris connections compete for the same
+    // slots from the start instead of the first target taking them all.
+    for (std::size_t i = 0, added = 1; added != 0; ++i) {
+      added = 0;
+      for (std::size_t t = 0; t < targets_.size(); ++t) {
+        if (i < targets_[t].connections) {
+          slots_.push_back(Slot{t, -1, 0, {}, 0});
+          ++added;
+        }
+      }
     }
     thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
   }
@@ -144,7 +152,8 @@ class TcpFlood {
     stats_.connects.fetch_add(1, std::memory_order_relaxed);
     stats_.open_now.fetch_add(1, std::memory_order_relaxed);
     s.next_byte = 0;
-    s.next_action = Clock::now() + std::chrono::seconds(1);
+    // Slowloris: the first byte at once (a request has begun), then one a second.
+    s.next_action = targets_[s.target].mode == Mode::slowloris ? Clock::now() : Clock::now() + std::chrono::seconds(1);
   }
 
   void close(Slot& s, bool by_server) {
