@@ -89,6 +89,11 @@ struct EnetHost::Impl {
   std::unordered_map<EnetPeerId, PeerEntry> peers;
   EnetPeerId next_id = 1;
   std::vector<Command> running;  // reused buffer for the swapped command list
+  struct Handshake {
+    enet_uint32 connect_id = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::unordered_map<ENetPeer*, Handshake> handshakes;  // half-open slots, see reap_half_open()
 
   std::atomic<std::uint64_t> oversize_dropped{0};
   std::atomic<long long> linger_ms{500};
@@ -111,6 +116,9 @@ struct EnetHost::Impl {
     host = enet_host_create(&address, options.max_peers, options.channel_limit, 0, 0);
     if (host == nullptr)
       throw std::runtime_error("ENet: cannot bind the control port UDP " + where + " (in use?)");
+    // One address may hold only a few peer slots (default: all 4095), so one sender of
+    // CONNECTs cannot fill them; see also reap_half_open().
+    host->duplicatePeers = kMaxPeersPerAddress;
     // enet_host_create reads the bound address back (port 0 -> the kernel's choice).
     bound_port = host->address.port;
     thread = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -126,6 +134,9 @@ struct EnetHost::Impl {
   }
 
   static constexpr enet_uint32 kIdleServiceMs = 100;
+  static constexpr std::size_t kMaxPeersPerAddress = 4;
+  // A real client acknowledges our VERIFY_CONNECT within one round trip (control.md §2).
+  static constexpr std::chrono::milliseconds kHandshakeTimeout{3000};
 
   void run(std::stop_token stop) {
     pthread_setname_np(pthread_self(), "enet");
@@ -136,6 +147,7 @@ struct EnetHost::Impl {
       // so the short interval buys nothing: wait longer and keep an idle server idle (issue 4:
       // idle CPU ≈ 0). stop() is then noticed within kIdleServiceMs.
       service(peers.empty() ? kIdleServiceMs : interval);
+      reap_half_open();
     }
     // stop(): last commands, flush, linger for the reliable data, then close what is left.
     execute_commands();
@@ -186,6 +198,29 @@ struct EnetHost::Impl {
       }
     }
     running.clear();
+  }
+
+  // Half-open handshakes: a CONNECT takes a peer slot at once (ACKNOWLEDGING_CONNECT) and
+  // libenet keeps it until our VERIFY_CONNECT times out (5 to 30 s by its defaults), so
+  // CONNECTs that are never completed (one datagram each, any source) would lock the real
+  // client out of the max_peers slots. A slot still half-open after kHandshakeTimeout is
+  // reset (silently: libenet reports no event for a peer that never connected).
+  void reap_half_open() {
+    const auto now = std::chrono::steady_clock::now();
+    for (ENetPeer* p = host->peers; p < host->peers + host->peerCount; ++p) {
+      if (p->state != ENET_PEER_STATE_ACKNOWLEDGING_CONNECT) {
+        handshakes.erase(p);
+        continue;
+      }
+      const auto [it, inserted] = handshakes.try_emplace(p, Handshake{p->connectID, now});
+      if (inserted) continue;
+      if (it->second.connect_id != p->connectID) {
+        it->second = Handshake{p->connectID, now};  // the slot was reused by another CONNECT
+      } else if (now - it->second.since > kHandshakeTimeout) {
+        enet_peer_reset(p);
+        handshakes.erase(it);
+      }
+    }
   }
 
   // One enet_host_service with `timeout_ms`, then every event already queued (timeout 0).

@@ -1,5 +1,7 @@
 #include "lightwell/net/http_server.hpp"
 
+#include "connection_slots.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,7 +12,6 @@
 #include <openssl/x509.h>
 
 #include <system_error>
-#include <unordered_map>
 
 namespace lightwell::net {
 
@@ -69,7 +70,11 @@ std::optional<std::vector<std::uint8_t>> peer_certificate_der(SSL* ssl_handle) {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& io_, HttpServerOptions opt, std::optional<TlsIdentity> tls, HttpHandler h)
-      : io(io_), options(std::move(opt)), handler(std::move(h)), acceptor(io_) {
+      : io(io_),
+        options(std::move(opt)),
+        handler(std::move(h)),
+        acceptor(io_),
+        connections(options.max_connections, options.max_connections_per_peer) {
     if (tls) tls_context.emplace(make_tls_context(*tls));
     const tcp::endpoint endpoint(asio::ip::make_address(options.bind_address), options.port);
     try {
@@ -91,7 +96,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpHandler handler;
   std::optional<ssl::context> tls_context;
   tcp::acceptor acceptor;
-  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
+  detail::ConnectionSlots<ConnectionBase> connections;
   bool stopped = false;
 };
 
@@ -104,7 +109,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   Connection(std::shared_ptr<HttpServer::Impl> server, Stream stream)
       : server_(std::move(server)), stream_(std::move(stream)), response_timer_(server_->io) {}
-  ~Connection() override { server_->connections.erase(this); }
+  ~Connection() override { server_->connections.remove(this); }
 
   void run() {
     beast::get_lowest_layer(stream_).expires_after(server_->options.request_timeout);
@@ -138,6 +143,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   void on_read(beast::error_code ec) {
     if (ec) return close();  // timeout, oversized header, body, garbage: nothing to answer
+    // A whole request arrived: the slot is now the handler's and is never evicted (pairing
+    // phase 1 holds it while it waits for the PIN).
+    server_->connections.set_busy(this);
     const auto& req = parser_->get();
     auto& socket = beast::get_lowest_layer(stream_).socket();
     HttpRequest request;
@@ -234,20 +242,28 @@ void HttpServer::Impl::accept() {
 }
 
 void HttpServer::Impl::on_accept(tcp::socket socket) {
-  if (connections.size() >= options.max_connections) {
-    beast::error_code ignored;
-    socket.close(ignored);
+  beast::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone; the socket closes with this scope
+  // connection_slots.hpp: a peer group at its own limit is refused; a full listener makes
+  // room by evicting the oldest incomplete request of the group holding the most slots, so
+  // a flood from some peers cannot lock out a paired client.
+  const std::string group = detail::peer_group(remote.address());
+  auto admission = connections.admit(group);
+  if (!admission.admit) {
+    socket.close(ec);
     return;
   }
+  if (admission.evicted) admission.evicted->close();
   std::shared_ptr<ConnectionBase> conn;
   if (tls_context) {
     auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
         shared_from_this(), beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_context));
-    connections.emplace(c.get(), c);
+    connections.add(c.get(), c, group);
     c->run();
   } else {
     auto c = std::make_shared<Connection<beast::tcp_stream>>(shared_from_this(), beast::tcp_stream(std::move(socket)));
-    connections.emplace(c.get(), c);
+    connections.add(c.get(), c, group);
     c->run();
   }
 }
@@ -265,12 +281,8 @@ void HttpServer::stop() {
   impl_->stopped = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
-  // Copy first: closing may destroy a connection, which erases itself from the map.
-  std::vector<std::shared_ptr<ConnectionBase>> open;
-  for (auto& [ptr, weak] : impl_->connections) {
-    if (auto c = weak.lock()) open.push_back(std::move(c));
-  }
-  for (auto& c : open) c->close();
+  // Copy first: closing may destroy a connection, which removes itself from the slots.
+  for (auto& c : impl_->connections.all()) c->close();
 }
 
 std::uint16_t HttpServer::port() const noexcept {

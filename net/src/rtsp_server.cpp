@@ -4,9 +4,10 @@
 // stop() can close them.
 #include "lightwell/net/rtsp_server.hpp"
 
+#include "connection_slots.hpp"
+
 #include <array>
 #include <system_error>
-#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,7 +35,12 @@ class RtspConnection;
 
 struct RtspServer::Impl : std::enable_shared_from_this<RtspServer::Impl> {
   Impl(asio::io_context& io_, RtspServerOptions opt, RtspHandler h, RtspErrorHandler e)
-      : io(io_), options(std::move(opt)), handler(std::move(h)), on_error(std::move(e)), acceptor(io_) {
+      : io(io_),
+        options(std::move(opt)),
+        handler(std::move(h)),
+        on_error(std::move(e)),
+        acceptor(io_),
+        connections(options.max_connections, options.max_connections_per_peer) {
     const tcp::endpoint endpoint(asio::ip::make_address(options.bind_address), options.port);
     try {
       acceptor.open(endpoint.protocol());
@@ -55,7 +61,7 @@ struct RtspServer::Impl : std::enable_shared_from_this<RtspServer::Impl> {
   RtspHandler handler;
   RtspErrorHandler on_error;
   tcp::acceptor acceptor;
-  std::unordered_map<RtspConnection*, std::weak_ptr<RtspConnection>> connections;
+  detail::ConnectionSlots<RtspConnection> connections;
   bool stopped = false;
 };
 
@@ -69,7 +75,7 @@ class RtspConnection final : public std::enable_shared_from_this<RtspConnection>
         timer_(server_->io),
         framer_(server_->options.max_message_bytes),
         endpoints_(std::move(endpoints)) {}
-  ~RtspConnection() { server_->connections.erase(this); }
+  ~RtspConnection() { server_->connections.remove(this); }
   RtspConnection(const RtspConnection&) = delete;
   RtspConnection& operator=(const RtspConnection&) = delete;
 
@@ -139,6 +145,7 @@ class RtspConnection final : public std::enable_shared_from_this<RtspConnection>
 
   void complete(RtspFraming framing, std::size_t bytes) {
     answered_ = true;
+    server_->connections.set_busy(this);  // being answered: no longer evictable
     // Bytes after the message are ignored: one request per connection (rtsp.md §1).
     std::vector<std::uint8_t> reply = server_->handler(message_from(framing, bytes));
     write(std::move(reply), /*linger=*/false);
@@ -146,6 +153,7 @@ class RtspConnection final : public std::enable_shared_from_this<RtspConnection>
 
   void fail(RtspFramingErrorKind kind, std::string reason) {
     answered_ = true;
+    server_->connections.set_busy(this);
     const RtspFraming framing = buffer_.empty() || !(buffer_.front() & 0x80) ? RtspFraming::plaintext
                                                                               : RtspFraming::encrypted;
     std::vector<std::uint8_t> reply =
@@ -219,15 +227,23 @@ void RtspServer::Impl::on_accept(tcp::socket socket) {
     const auto local = socket.local_endpoint(ec);
     endpoints.local_address = local.address();
   }
-  if (ec || connections.size() >= options.max_connections) {
-    error_code ignored;
-    socket.close(ignored);
+  if (ec) {
+    socket.close(ec);
     return;
   }
+  // connection_slots.hpp: per-peer limit, and eviction of the oldest incomplete request of the
+  // peer holding the most slots when full, so a flood cannot lock a client out of RTSP.
+  const std::string group = detail::peer_group(remote.address());
+  auto admission = connections.admit(group);
+  if (!admission.admit) {
+    socket.close(ec);
+    return;
+  }
+  if (admission.evicted) admission.evicted->close();
   endpoints.peer_address = remote.address();
   endpoints.peer_port = remote.port();
   auto c = std::make_shared<RtspConnection>(shared_from_this(), std::move(socket), std::move(endpoints));
-  connections.emplace(c.get(), c);
+  connections.add(c.get(), c, group);
   c->run();
 }
 
@@ -244,12 +260,8 @@ void RtspServer::stop() {
   impl_->stopped = true;
   error_code ignored;
   impl_->acceptor.close(ignored);
-  // Copy first: closing may destroy a connection, which erases itself from the map.
-  std::vector<std::shared_ptr<RtspConnection>> open;
-  for (auto& [ptr, weak] : impl_->connections) {
-    if (auto c = weak.lock()) open.push_back(std::move(c));
-  }
-  for (auto& c : open) c->close();
+  // Copy first: closing may destroy a connection, which removes itself from the slots.
+  for (auto& c : impl_->connections.all()) c->close();
 }
 
 std::uint16_t RtspServer::port() const noexcept {

@@ -3,6 +3,7 @@
 // gets XML 401 with HTTP 200, and no certificate at all fails the TLS handshake.
 #include <catch2/catch.hpp>
 
+#include "cert_forge.hpp"
 #include "integration_support.hpp"
 
 using namespace lightwell;
@@ -50,7 +51,10 @@ TEST_CASE("HTTPS without a client certificate fails the handshake", "[integratio
   CHECK(c.serverinfo_http().ok());  // still serving
 }
 
-TEST_CASE("certificates derived from a paired one are refused", "[integration][https]") {
+// docs/security.md: the advisory table. Trust is the exact DER of the paired certificate, so
+// nothing derived from it passes: the same key in another certificate, the same certificate
+// re-signed by another key, the same subject with another key.
+TEST_CASE("advisory: certificate derived from a paired one", "[integration][https][advisory]") {
   Scenario s;
   auto& original = paired_client(s);
 
@@ -65,6 +69,16 @@ TEST_CASE("certificates derived from a paired one are refused", "[integration][h
   check_unauthorized(by_key.https("/serverinfo"), "same key, new certificate");
   check_unauthorized(by_key.https("/applist"), "same key, new certificate");
 
+  // Every to-be-signed byte kept (subject, serial, validity, the paired public key), signed
+  // by another key: the holder of the paired key completes TLS with it, and is refused.
+  const auto other_key = make_client_identity();
+  REQUIRE(other_key);
+  auto& resigned = s.client(original.uniqueid(), forge::resigned(original.identity(), other_key->key_pem));
+  resigned.pin_server_certificate(*original.pinned_server_certificate());
+  REQUIRE(resigned.identity().cert_pem != original.identity().cert_pem);
+  check_unauthorized(resigned.https("/serverinfo"), "re-signed by another key");
+  check_unauthorized(resigned.https("/launch"), "re-signed by another key");
+
   // Same subject (the CN every Moonlight uses), same uniqueid, new key.
   auto& by_subject = s.client(original.uniqueid());
   by_subject.pin_server_certificate(*original.pinned_server_certificate());
@@ -74,19 +88,22 @@ TEST_CASE("certificates derived from a paired one are refused", "[integration][h
   CHECK(original.serverinfo_https().text("PairStatus") == "1");
 }
 
-// EXPECTATION FOR THE LEAD: `lightwell clients unpair` rewrites clients.json (docs/cli.md).
-// The issue requires a running server to refuse the removed certificate AT ONCE, without a
-// restart: the server must either re-read clients.json when it changes, or `clients unpair`
-// must also tell the running server over control.sock (an "unpair" control command). Until
-// one of these is wired, this test fails at the marked CHECK.
-TEST_CASE("unpair through the CLI refuses the certificate at once, without a restart", "[integration][https][unpair]") {
+// A revoked client: `lightwell clients unpair` reaches the running server over control.sock
+// and removes the client from the server's own store, so the very next request with the old
+// certificate is refused, without a restart (docs/pairing-flow.md "Authorisation").
+TEST_CASE("advisory: revoked (unpaired) client reusing its certificate", "[integration][https][unpair][advisory]") {
   Scenario s;
   auto& c = paired_client(s);
   const CliResult unpair = s.host().cli({"clients", "unpair", "laptop"});
   INFO(unpair.describe());
   REQUIRE(unpair.exit_code == 0);
   CHECK(paired_rows(s.clients_list()).empty());
-  check_unauthorized(c.https("/serverinfo"), "after `clients unpair` (needs live reload)");  // <- marked
+  check_unauthorized(c.https("/serverinfo"), "after `clients unpair`");
   check_unauthorized(c.https("/launch"), "launch after unpair");
+  check_unauthorized(c.https(c.pair_target("phrase=pairchallenge")), "pairchallenge after unpair");
+  // And it stays revoked across a restart (clients.json was rewritten without it).
+  REQUIRE(s.host().stop() == 0);
+  s.host().start();
+  check_unauthorized(c.https("/serverinfo"), "after a restart");
   REQUIRE(s.host().running());
 }

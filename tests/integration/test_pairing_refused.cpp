@@ -27,27 +27,35 @@ class Steps {
     REQUIRE(role_.begin(rnd_.salt, client_pin));
     const std::string t = c_.pair_target("phrase=getservercert&salt=" + proto::to_hex(rnd_.salt) +
                                          "&clientcert=" + role_.client_cert_hex());
-    auto future = std::async(std::launch::async, [this, t] { return c_.http(t, {}, 10s); });
-    CliResult cli;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    do {
-      cli = s_.host().cli({"pair", host_pin, "--name", "laptop"});
-      if (cli.output.find("no pairing attempt pending") == std::string::npos) break;
-      std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < deadline && future.wait_for(0s) != std::future_status::ready);
-    const HttpReply reply = future.get();
-    c_.note("lightwell pair: " + cli.describe());
-    XmlReply x = parse_xml(reply.body);
+    sent_.push_back(t);
+    XmlReply x = held_phase1(s_, c_, t, host_pin);
     REQUIRE(x.ok());
     const auto pem = text_of_hex(x.text("plaincert").value_or(""));
     REQUIRE(pem);
     REQUIRE(role_.accept_server_certificate(*pem));
     return x;
   }
+  // Sends a phase-1 request (held by the server) and types host_pin with `lightwell pair`.
+  static XmlReply held_phase1(Scenario& s, GameStreamClient& c, const std::string& target, const std::string& host_pin) {
+    auto future = std::async(std::launch::async, [&c, target] { return c.http(target, {}, 10s); });
+    CliResult cli;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    do {
+      cli = s.host().cli({"pair", host_pin, "--name", "laptop"});
+      if (cli.output.find("no pairing attempt pending") == std::string::npos) break;
+      std::this_thread::sleep_for(50ms);
+    } while (std::chrono::steady_clock::now() < deadline && future.wait_for(0s) != std::future_status::ready);
+    const HttpReply reply = future.get();
+    c.note("lightwell pair: " + cli.describe());
+    return parse_xml(reply.body);
+  }
+  // Every request target sent so far, phase 1 first (for replays).
+  const std::vector<std::string>& sent() const noexcept { return sent_; }
   XmlReply phase2() {
     const auto cc = role_.client_challenge(rnd_.client_challenge);
     REQUIRE(cc);
-    XmlReply x = parse_xml(c_.http(c_.pair_target("clientchallenge=" + proto::to_hex(*cc))).body);
+    sent_.push_back(c_.pair_target("clientchallenge=" + proto::to_hex(*cc)));
+    XmlReply x = parse_xml(c_.http(sent_.back()).body);
     if (auto cr = proto::from_hex(x.text("challengeresponse").value_or(""), 48); cr && cr->size() == 48) {
       challenge_response_ = *cr;
     }
@@ -57,12 +65,14 @@ class Steps {
     // Without a phase-2 answer, a well-formed but meaningless 32-byte value.
     const auto hc = role_.server_challenge_resp(challenge_response_, rnd_.client_secret);
     REQUIRE(hc);
-    return parse_xml(c_.http(c_.pair_target("serverchallengeresp=" + proto::to_hex(*hc))).body);
+    sent_.push_back(c_.pair_target("serverchallengeresp=" + proto::to_hex(*hc)));
+    return parse_xml(c_.http(sent_.back()).body);
   }
   XmlReply phase4() {
     const auto cps = role_.client_pairing_secret();
     REQUIRE(cps);
-    return parse_xml(c_.http(c_.pair_target("clientpairingsecret=" + proto::to_hex(*cps))).body);
+    sent_.push_back(c_.pair_target("clientpairingsecret=" + proto::to_hex(*cps)));
+    return parse_xml(c_.http(sent_.back()).body);
   }
 
  private:
@@ -71,6 +81,7 @@ class Steps {
   ClientPairingRole role_;
   PairingRandomness rnd_;
   std::vector<std::uint8_t> challenge_response_ = std::vector<std::uint8_t>(48, 0);
+  std::vector<std::string> sent_;
 };
 
 // The reference host's protocol-failure form (§5.7): status 400, paired=0.
@@ -120,92 +131,158 @@ TEST_CASE("wrong PIN: the host answers paired=0 in phase 4 and stores nothing", 
   check_no_attempt_pending(s);
 }
 
-TEST_CASE("phases without an attempt are refused", "[integration][pairing]") {
+// docs/security.md: the advisory table. Each phase is accepted once, in order, from the
+// attempt's own client (docs/pairing.md "The attempt state machine"); anything else ends the
+// attempt and stores nothing.
+TEST_CASE("advisory: pairing phases replayed or out of order", "[integration][pairing][advisory]") {
   Scenario s;
   auto& c = s.client();
   Steps steps(s, c);
-  check_pair_error(steps.phase2());
-  check_pair_error(steps.phase3());
-  check_pair_error(steps.phase4());
-  check_nothing_stored(s, c);
-  check_still_serving(c);
+
+  SECTION("phases without an attempt are refused") {
+    check_pair_error(steps.phase2());
+    check_pair_error(steps.phase3());
+    check_pair_error(steps.phase4());
+    check_nothing_stored(s, c);
+    check_still_serving(c);
+  }
+
+  SECTION("a phase out of order ends the attempt") {
+    steps.phase1();
+    check_pair_error(steps.phase3());  // skips phase 2
+    // The attempt is gone: the phases that were next are refused too (§5.7 deletes the session).
+    check_pair_error(steps.phase2());
+    check_pair_error(steps.phase4());
+    check_nothing_stored(s, c);
+  }
+
+  SECTION("a replayed phase ends the attempt") {
+    steps.phase1();
+    REQUIRE(steps.phase2().ok());
+    check_pair_error(steps.phase2());  // replay
+    check_pair_error(steps.phase3());
+    check_pair_error(steps.phase4());
+    check_nothing_stored(s, c);
+  }
+
+  SECTION("phase 4 replayed after a successful pairing is refused") {
+    steps.phase1();
+    REQUIRE(steps.phase2().ok());
+    REQUIRE(steps.phase3().ok());
+    const XmlReply paired = steps.phase4();
+    REQUIRE(paired.ok());
+    CHECK(paired.text("paired") == "1");
+    check_pair_error(steps.phase4());
+    CHECK(s.clients_list().find("laptop") != std::string::npos);
+  }
+
+  SECTION("a whole successful pairing recorded and replayed pairs nobody") {
+    // An eavesdropper recorded every request of a pairing (HTTP, §5.2-§5.5), the client was
+    // unpaired later, and the recording is replayed with the operator typing the same PIN:
+    // the server's challenge Sc is fresh, so the recorded phase 4 no longer matches (§5.5).
+    steps.phase1();
+    REQUIRE(steps.phase2().ok());
+    REQUIRE(steps.phase3().ok());
+    REQUIRE(steps.phase4().text("paired") == "1");
+    const std::vector<std::string> recorded = steps.sent();
+    REQUIRE(recorded.size() == 4);
+    const CliResult unpair = s.host().cli({"clients", "unpair", "laptop"});
+    INFO(unpair.describe());
+    REQUIRE(unpair.exit_code == 0);
+    REQUIRE(paired_rows(s.clients_list()).empty());
+
+    REQUIRE(Steps::held_phase1(s, c, recorded[0], "1234").ok());  // public data only
+    CHECK(parse_xml(c.http(recorded[1]).body).ok());  // phase 2 cannot be checked yet
+    CHECK(parse_xml(c.http(recorded[2]).body).ok());  // stores the recorded hash for phase 4
+    const XmlReply replayed4 = parse_xml(c.http(recorded[3]).body);
+    INFO("replayed phase 4: " << replayed4.raw);
+    CHECK(replayed4.text("paired") == "0");
+    check_nothing_stored(s, c);
+  }
 }
 
-TEST_CASE("a phase out of order ends the attempt", "[integration][pairing]") {
+// docs/security.md: the advisory table. The PIN typed on the host goes to the one pending
+// attempt, which is bound to its client's uniqueid, certificate and address
+// (docs/pairing-flow.md "The attempt"); nobody else can start, advance or inherit it.
+TEST_CASE("advisory: pairing approval not bound to the pending request", "[integration][pairing][advisory]") {
   Scenario s;
-  auto& c = s.client();
-  Steps steps(s, c);
-  steps.phase1();
-  check_pair_error(steps.phase3());  // skips phase 2
-  // The attempt is gone: the phases that were next are refused too (§5.7 deletes the session).
-  check_pair_error(steps.phase2());
-  check_pair_error(steps.phase4());
-  check_nothing_stored(s, c);
-}
 
-TEST_CASE("a replayed phase ends the attempt", "[integration][pairing]") {
-  Scenario s;
-  auto& c = s.client();
-  Steps steps(s, c);
-  steps.phase1();
-  REQUIRE(steps.phase2().ok());
-  check_pair_error(steps.phase2());  // replay
-  check_pair_error(steps.phase3());
-  check_pair_error(steps.phase4());
-  check_nothing_stored(s, c);
-}
+  SECTION("a second client's getservercert while one attempt is pending is answered busy") {
+    auto& first = s.client("0123456789ABCDEF");
+    auto& second = s.client("FEDCBA9876543210");
+    std::promise<void> sent;
+    PairOptions options;
+    options.phase1_timeout = 10s;
+    options.on_phase1_sent = [&sent] { sent.set_value(); };
+    auto pending = std::async(std::launch::async, [&] { return first.pair("1234", PairingRandomness::random(), options); });
+    REQUIRE(sent.get_future().wait_for(5s) == std::future_status::ready);
+    // The request is written; give the server's io thread a moment to register the attempt
+    // (there is no observable signal that does not consume it).
+    std::this_thread::sleep_for(300ms);
 
-TEST_CASE("phase 4 replayed after a successful pairing is refused", "[integration][pairing]") {
-  Scenario s;
-  auto& c = s.client();
-  Steps steps(s, c);
-  steps.phase1();
-  REQUIRE(steps.phase2().ok());
-  REQUIRE(steps.phase3().ok());
-  const XmlReply paired = steps.phase4();
-  REQUIRE(paired.ok());
-  CHECK(paired.text("paired") == "1");
-  check_pair_error(steps.phase4());
-  CHECK(s.clients_list().find("laptop") != std::string::npos);
-}
+    const auto role = ClientPairingRole::create(second.identity());
+    REQUIRE(role);
+    const HttpReply busy_reply = second.http(
+        second.pair_target("phrase=getservercert&salt=" + proto::to_hex(random_secret()) + "&clientcert=" + role->client_cert_hex()),
+        {}, 5s);
+    REQUIRE(busy_reply.ok());  // answered at once, not held for a PIN
+    CHECK(busy_reply.http_status == 200);
+    const XmlReply busy = parse_xml(busy_reply.body);
+    // §5.2 / docs/pairing.md: the busy form is paired=1 without plaincert.
+    CHECK_FALSE(busy.text("plaincert"));
+    CHECK(busy.status_code == 200);
+    CHECK(busy.text("paired") == "1");
 
-TEST_CASE("a second client's getservercert while one attempt is pending is answered busy", "[integration][pairing]") {
-  Scenario s;
-  auto& first = s.client("0123456789ABCDEF");
-  auto& second = s.client("FEDCBA9876543210");
-  std::promise<void> sent;
-  PairOptions options;
-  options.phase1_timeout = 10s;
-  options.on_phase1_sent = [&sent] { sent.set_value(); };
-  auto pending = std::async(std::launch::async, [&] { return first.pair("1234", PairingRandomness::random(), options); });
-  REQUIRE(sent.get_future().wait_for(5s) == std::future_status::ready);
-  // The request is written; give the server's io thread a moment to register the attempt
-  // (there is no observable signal that does not consume it).
-  std::this_thread::sleep_for(300ms);
+    // The first attempt is untouched: the PIN pairs it, and only it.
+    const CliResult cli = s.host().enter_pin("1234", "laptop");
+    CHECK(cli.exit_code == 0);
+    const PairResult result = pending.get();
+    CHECK(result.paired);
+    const auto rows = paired_rows(s.clients_list());
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].find("laptop") != std::string::npos);
+    CHECK(second.https("/serverinfo").ok());
+    CHECK(parse_xml(second.https("/serverinfo").body).status_code == 401);
+  }
 
-  const auto role = ClientPairingRole::create(second.identity());
-  REQUIRE(role);
-  const HttpReply busy_reply = second.http(
-      second.pair_target("phrase=getservercert&salt=" + proto::to_hex(random_secret()) + "&clientcert=" + role->client_cert_hex()),
-      {}, 5s);
-  REQUIRE(busy_reply.ok());  // answered at once, not held for a PIN
-  CHECK(busy_reply.http_status == 200);
-  const XmlReply busy = parse_xml(busy_reply.body);
-  // §5.2 / docs/pairing.md: the busy form is paired=1 without plaincert.
-  CHECK_FALSE(busy.text("plaincert"));
-  CHECK(busy.status_code == 200);
-  CHECK(busy.text("paired") == "1");
+  SECTION("a phase from another client does not advance the pending attempt") {
+    auto& a = s.client("0123456789ABCDEF");
+    auto& b = s.client("FEDCBA9876543210");
+    Steps steps_a(s, a);
+    Steps steps_b(s, b);
+    steps_a.phase1();  // the PIN is typed for A
+    // B (another uniqueid and certificate) sends the next phase before A does.
+    const XmlReply intruding = steps_b.phase2();
+    INFO("B's phase 2: " << intruding.raw);
+    CHECK(intruding.status_code == 400);
+    CHECK(intruding.text("challengeresponse") == std::nullopt);
+    // A's attempt is untouched and completes; only A is stored.
+    REQUIRE(steps_a.phase2().ok());
+    REQUIRE(steps_a.phase3().ok());
+    CHECK(steps_a.phase4().text("paired") == "1");
+    CHECK(paired_rows(s.clients_list()).size() == 1);
+    CHECK(parse_xml(a.https("/serverinfo").body).status_code == 200);
+    CHECK(parse_xml(b.https("/serverinfo").body).status_code == 401);
+  }
 
-  // The first attempt is untouched: the PIN pairs it, and only it.
-  const CliResult cli = s.host().enter_pin("1234", "laptop");
-  CHECK(cli.exit_code == 0);
-  const PairResult result = pending.get();
-  CHECK(result.paired);
-  const auto rows = paired_rows(s.clients_list());
-  REQUIRE(rows.size() == 1);
-  CHECK(rows[0].find("laptop") != std::string::npos);
-  CHECK(second.https("/serverinfo").ok());
-  CHECK(parse_xml(second.https("/serverinfo").body).status_code == 401);
+  SECTION("a PIN typed for an abandoned attempt does not pair the client that starts after it") {
+    auto& a = s.client("0123456789ABCDEF");
+    auto& b = s.client("FEDCBA9876543210");
+    Steps steps_a(s, a);
+    steps_a.phase1();                  // the PIN is typed for A ...
+    REQUIRE(a.http("/unpair").ok());   // ... and A walks away before phase 2
+    // B starts right after: its phase 1 is held for a PIN of its own (not answered with
+    // plaincert on the strength of A's PIN) until the client gives up.
+    const auto role = ClientPairingRole::create(b.identity());
+    REQUIRE(role);
+    const HttpReply held = b.http(
+        b.pair_target("phrase=getservercert&salt=" + proto::to_hex(random_secret()) + "&clientcert=" + role->client_cert_hex()),
+        {}, 2s);
+    INFO("B's phase 1: " << (held.ok() ? held.body : held.transport_error));
+    CHECK_FALSE(held.ok());  // still waiting when the client's 2 s ran out
+    CHECK(paired_rows(s.clients_list()).empty());
+    CHECK(parse_xml(b.https("/serverinfo").body).status_code == 401);
+  }
 }
 
 TEST_CASE("malformed /pair queries get a 4xx XML answer at once and leave no attempt", "[integration][pairing]") {

@@ -52,9 +52,14 @@ struct TlsIdentity {
 struct HttpServerOptions {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 0;  // 0 = any free port (tests); see HttpServer::port()
-  // Connections beyond this are closed at once, so a flood cannot starve paired clients
-  // of file descriptors or memory.
+  // Connection slots, shared fairly between peers (net/src/connection_slots.hpp): at most
+  // max_connections open, at most max_connections_per_peer from one IPv4 address or IPv6 /64;
+  // when full, a peer with fewer connections evicts the oldest incomplete request of the
+  // peer holding the most. So a flood cannot starve paired clients of slots, file
+  // descriptors or memory (docs/security.md "Load and abuse"). Clients make a few
+  // concurrent requests at most (Qt: 6 per host).
   std::size_t max_connections = 64;
+  std::size_t max_connections_per_peer = 16;
   // The whole request (TLS handshake + headers) must arrive within this; stops slowloris.
   std::chrono::milliseconds request_timeout{10'000};
   // How long a handler may take to answer (pairing phase 1 waits up to 120 s for the PIN).

@@ -14,7 +14,10 @@
 //    reply is not destroyed by a RST while the peer is still sending);
 //  - nothing received before the deadline or EOF → closed silently, no callback;
 //  - an empty reply from either handler → closed at once without writing;
-//  - more than max_connections open → a new connection is closed at once.
+//  - connection slots are shared fairly (net/src/connection_slots.hpp): at most
+//    max_connections_per_peer from one IPv4 address / IPv6 /64 (more are closed at once);
+//    when max_connections are open, a peer with fewer connections evicts the oldest
+//    incomplete request of the peer holding the most, else the new one is closed at once.
 //
 // Thread: everything runs on the io_context passed in (the control-plane thread); the
 // handlers are called there and must answer synchronously. After stop() (which must run on
@@ -100,7 +103,8 @@ struct RtspServerOptions {
   std::uint16_t port = 0;                      // 0 = any free port (tests)
   std::size_t max_message_bytes = 64 * 1024;   // rtsp.md §1: larger than Sunshine's 2 KiB
   std::chrono::milliseconds request_timeout{10'000};  // whole request must arrive within this
-  std::size_t max_connections = 32;            // beyond this, new connections are closed at once
+  std::size_t max_connections = 32;            // slots in all (see "connection slots" above)
+  std::size_t max_connections_per_peer = 8;    // a client makes one request at a time (rtsp.md §1)
 };
 
 class RtspServer {
