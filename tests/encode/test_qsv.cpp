@@ -237,3 +237,16 @@ TEST_CASE("Quick Sync encodes the test pattern at 720p for every codec the GPU h
     }
   }
 }
+
+TEST_CASE("the encoder-table answer on this machine matches its probe", "[qsv][probe]") {
+  const QsvAvailability a = qsv_availability(Codec::h264, false, 1920, 1080, 6000);
+  const QsvProbe& p = machine_qsv_probe();
+  CHECK(&p == &machine_qsv_probe());  // probed once
+  if (!p.usable()) {
+    CHECK_FALSE(a.usable);
+    CHECK(a.detail == "Quick Sync unavailable: " + p.unavailable);
+    if (!fs::exists("/dev/dri")) CHECK(a.detail == "Quick Sync unavailable: no /dev/dri render node");
+  } else {
+    CHECK(a.usable == qsv_can_encode(p, Codec::h264, false, 1920, 1080, 6000));
+  }
+}

@@ -58,6 +58,24 @@ bool qsv_can_encode(const QsvProbe& probe, Codec codec, bool ten_bit, std::uint3
   return frame_rate_x100 > 0 && frame_rate_x100 <= 24000;
 }
 
+const QsvProbe& machine_qsv_probe() {
+  static const QsvProbe probe = probe_qsv();  // C++11 magic static: initialised once, thread-safe
+  return probe;
+}
+
+QsvAvailability qsv_availability(Codec codec, bool ten_bit, std::uint32_t width_px, std::uint32_t height_px,
+                                 std::uint32_t frame_rate_x100) {
+  const QsvProbe& p = machine_qsv_probe();
+  if (!p.usable()) return {false, "Quick Sync unavailable: " + p.unavailable};
+  if (!qsv_can_encode(p, codec, ten_bit, width_px, height_px, frame_rate_x100)) {
+    const QsvCodecSupport* s = p.codec(codec);
+    if (s == nullptr || !s->encode) return {false, "this GPU does not encode the codec"};
+    if (ten_bit && !s->ten_bit) return {false, "this GPU does not encode the codec in 10-bit"};
+    return {false, "size or frame rate outside Quick Sync's limits"};
+  }
+  return {true, "Quick Sync on " + p.render_node.string() + " (" + p.va_driver + ")"};
+}
+
 QsvProbe probe_qsv(const QsvProbeOptions& options) {
   QsvProbe p;
   p.dri_dir = options.dri_dir;

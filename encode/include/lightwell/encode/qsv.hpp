@@ -118,6 +118,20 @@ std::uint32_t qsv_max_height_px(Codec codec) noexcept;
 bool qsv_can_encode(const QsvProbe& probe, Codec codec, bool ten_bit, std::uint32_t width_px,
                     std::uint32_t height_px, std::uint32_t frame_rate_x100) noexcept;
 
+// This machine's probe, run once per process on first use (thread-safe): the GPU does not
+// change while the host runs, and the encoder table's probe() is called per mode. For the
+// table row (encode/encoder_table.hpp EncoderEntry):
+//   {"qsv", true,
+//    [](const EncodeMode& m) { return qsv_availability(m.codec, m.ten_bit, m.width_px, m.height_px, m.frame_rate_x100); },
+//    [](const EncoderConfig& c) -> std::unique_ptr<VideoEncoder> { return make_qsv_encoder(c); }}
+const QsvProbe& machine_qsv_probe();
+struct QsvAvailability {
+  bool usable = false;
+  std::string detail;  // "Quick Sync on /dev/dri/renderD128 (iHD)" or why not
+};
+QsvAvailability qsv_availability(Codec codec, bool ten_bit, std::uint32_t width_px, std::uint32_t height_px,
+                                 std::uint32_t frame_rate_x100);
+
 // ---- the encoder -------------------------------------------------------------------------
 
 struct QsvOptions {
