@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "lightwell/capture/test_pattern.hpp"
+#include "lightwell/encode/qsv.hpp"
 
 extern "C" {
 #include <x264.h>
@@ -61,9 +62,16 @@ std::unique_ptr<VideoEncoder> create_x264(const EncoderConfig& c) { return make_
 std::unique_ptr<VideoEncoder> create_x265(const EncoderConfig& c) { return make_x265_encoder(c); }
 std::unique_ptr<VideoEncoder> create_svtav1(const EncoderConfig& c) { return make_svtav1_encoder(c); }
 
-// Hardware first (issue 5: "QSV, then software"). The Quick Sync row goes in front:
-//   {"qsv", true, &probe_qsv, &make_qsv_encoder},
+// The machine's Quick Sync probe runs once per process (machine_qsv_probe); this only reads it.
+Availability probe_qsv(const EncodeMode& m) {
+  const QsvAvailability a = qsv_availability(m.codec, m.ten_bit, m.width_px, m.height_px, m.frame_rate_x100);
+  return {a.usable, a.detail};
+}
+std::unique_ptr<VideoEncoder> create_qsv(const EncoderConfig& c) { return make_qsv_encoder(c); }
+
+// Hardware first (issue 5: "QSV, then software"): a GPU encodes with almost no CPU.
 constexpr std::array kTable{
+    EncoderEntry{"qsv", true, &probe_qsv, &create_qsv},
     EncoderEntry{"x264", false, &probe_x264, &create_x264},
     EncoderEntry{"x265", false, &probe_x265, &create_x265},
     EncoderEntry{"svt-av1", false, &probe_svtav1, &create_svtav1},

@@ -119,11 +119,8 @@ bool qsv_can_encode(const QsvProbe& probe, Codec codec, bool ten_bit, std::uint3
                     std::uint32_t height_px, std::uint32_t frame_rate_x100) noexcept;
 
 // This machine's probe, run once per process on first use (thread-safe): the GPU does not
-// change while the host runs, and the encoder table's probe() is called per mode. For the
-// table row (encode/encoder_table.hpp EncoderEntry):
-//   {"qsv", true,
-//    [](const EncodeMode& m) { return qsv_availability(m.codec, m.ten_bit, m.width_px, m.height_px, m.frame_rate_x100); },
-//    [](const EncoderConfig& c) -> std::unique_ptr<VideoEncoder> { return make_qsv_encoder(c); }}
+// change while the host runs, and the encoder table's probe() is called per mode; the table's
+// first row (encode/src/encoder_table.cpp) answers through qsv_availability.
 const QsvProbe& machine_qsv_probe();
 struct QsvAvailability {
   bool usable = false;
