@@ -7,6 +7,7 @@
 // limits are ordered and in range, app names are non-empty, unique and free of control
 // characters, argv[0] of a command is non-empty and no argument contains NUL, paths are
 // absolute.
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -63,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // One line (config_file.hpp): a newline would break the log and the CLI's output.
     const std::string_view what = e.what();
     FUZZ_CHECK(!what.empty());
+    if (what.find('\n') != std::string_view::npos) std::fprintf(stderr, "message: [%s]\n", e.what());
     FUZZ_CHECK(what.find('\n') == std::string_view::npos);
   }
   return 0;
