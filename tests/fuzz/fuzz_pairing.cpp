@@ -9,6 +9,7 @@
 //  - "paired" is only ever answered for the vector's client certificate, the one certificate
 //    whose private key signed the vector's Cs (nobody else can produce that signature).
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -52,6 +53,19 @@ const Fixture& fixture() {
   return f;
 }
 
+// Prints each phase's outcome when LIGHTWELL_FUZZ_DEBUG is set (to see how far an input gets:
+// ./fuzz_pairing <file>).
+bool debug() {
+  static const bool on = std::getenv("LIGHTWELL_FUZZ_DEBUG") != nullptr;
+  return on;
+}
+
+template <class R>
+bool outcome(const char* phase, const R& r) {
+  if (debug()) std::fprintf(stderr, "%s: %s\n", phase, r ? "ok" : r.error().message.c_str());
+  return r.has_value();
+}
+
 // Runs one request against the attempt; returns whether the phase succeeded.
 bool run_phase(std::optional<lc::PairingAttempt>& attempt, const lp::PairRequest& request) {
   const Fixture& f = fixture();
@@ -60,24 +74,25 @@ bool run_phase(std::optional<lc::PairingAttempt>& attempt, const lp::PairRequest
       // A new phase 1 replaces the attempt (http-pairing.md §5.7).
       attempt.reset();
       auto started = lc::PairingAttempt::start(f.host, request.salt, request.client_cert_pem);
-      if (!started) return false;
+      if (!outcome("start", started)) return false;
       attempt.emplace(std::move(*started));
       FUZZ_CHECK(attempt->state() == lc::PairingState::awaiting_pin);
-      return attempt->submit_pin("1234").has_value();
+      return outcome("submit_pin", attempt->submit_pin("1234"));
     }
     case lp::PairPhase::client_challenge:
-      return attempt && attempt->client_challenge(request.client_challenge, f.server_secret, f.server_challenge)
-                            .has_value();
+      return attempt && outcome("client_challenge", attempt->client_challenge(request.client_challenge, f.server_secret,
+                                                                               f.server_challenge));
     case lp::PairPhase::server_challenge_resp:
-      return attempt && attempt->server_challenge_response(request.server_challenge_resp).has_value();
+      return attempt && outcome("server_challenge_response",
+                                attempt->server_challenge_response(request.server_challenge_resp));
     case lp::PairPhase::client_pairing_secret: {
       if (!attempt) return false;
       auto paired = attempt->client_pairing_secret(request.client_pairing_secret);
-      if (paired) {
-        FUZZ_CHECK(attempt->state() == lc::PairingState::finished);
-        if (*paired) FUZZ_CHECK(attempt->client_certificate().der() == f.paired_der);
-      }
-      return paired.has_value();
+      if (!outcome("client_pairing_secret", paired)) return false;
+      if (debug()) std::fprintf(stderr, "paired: %d\n", *paired ? 1 : 0);
+      FUZZ_CHECK(attempt->state() == lc::PairingState::finished);
+      if (*paired) FUZZ_CHECK(attempt->client_certificate().der() == f.paired_der);
+      return true;
     }
     case lp::PairPhase::pair_challenge:
       return true;  // HTTPS; no pairing state is touched

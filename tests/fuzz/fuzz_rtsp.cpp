@@ -11,6 +11,7 @@
 
 #include "fuzz_check.hpp"
 #include "lightwell/proto/rtsp.hpp"
+#include "lightwell/proto/rtsp_replies.hpp"
 
 namespace lp = lightwell::proto;
 
@@ -40,6 +41,9 @@ void check_request(std::string_view buffer) {
   FUZZ_CHECK(parsed->consumed_bytes <= buffer.size());
   FUZZ_CHECK(request.body.size() < parsed->consumed_bytes);
   FUZZ_CHECK(request.headers.find("CSeq").has_value());
+  // What rtsp_service does next with the request line (rtsp_replies.hpp).
+  (void)request.kind();
+  (void)lp::rtsp_setup_stream(request.target);
   // Strict prefixes: a few cut points (all of them would make each run quadratic).
   for (std::size_t cut : {parsed->consumed_bytes - 1, parsed->consumed_bytes / 2, std::size_t{1}}) {
     if (cut == 0 || cut >= parsed->consumed_bytes) continue;
