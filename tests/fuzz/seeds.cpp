@@ -146,9 +146,16 @@ void control_seeds() {
 
 void input_seeds() {
   int n = 0;
+  // fuzz_input_session: the captured packets as one session, [u8 length][packet] each.
+  std::string session;
   for (const auto& r : read_records("input_packets.txt")) {
-    if (auto b = r.find("bytes"); b && !b->empty()) seed("fuzz_input", "packet" + std::to_string(n++), unhex(*b));
+    if (auto b = r.find("bytes"); b && !b->empty()) {
+      const Blob packet = unhex(*b);
+      seed("fuzz_input", "packet" + std::to_string(n++), packet);
+      if (packet.size() < 256) session += static_cast<char>(packet.size()) + text_of(packet);
+    }
   }
+  seed("fuzz_input_session", "captured_session", session);
 }
 
 void ping_seeds() {
