@@ -31,9 +31,27 @@ std::string where(const fs::path& file, const toml::source_region& r) {
   return fmt::format("{}:{}:{}", file.string(), r.begin.line, r.begin.column);
 }
 
+// The message is one line (config_file.hpp) that ends up on a terminal and in the journal,
+// but keys, values and toml++'s "saw '...'" excerpts are text from the file: a quoted key or
+// string with "\n" or an ESC sequence would split the line or drive the terminal. Control
+// characters are therefore written as \xNN (found by tests/fuzz/fuzz_config).
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 [[noreturn]] void fail_at(const fs::path& file, const toml::source_region& r, std::string_view key,
                           std::string_view problem) {
-  throw StartupError(fmt::format("{}: {}: {}", where(file, r), key, problem),
+  throw StartupError(one_line(fmt::format("{}: {}: {}", where(file, r), key, problem)),
                      "fix the value in the configuration file (docs/configuration.md lists every option)");
 }
 
@@ -424,8 +442,8 @@ Config parse_config(std::string_view toml_text, const fs::path& source) {
   } catch (const toml::parse_error& e) {
     const auto& r = e.source();
     const std::string key = key_at_line(toml_text, r.begin.line);
-    throw StartupError(fmt::format("{}: {}{}", where(source, r), key.empty() ? "" : key + ": ",
-                                   e.description()),
+    throw StartupError(one_line(fmt::format("{}: {}{}", where(source, r), key.empty() ? "" : key + ": ",
+                                            e.description())),
                        "fix the TOML syntax at that line (https://toml.io)");
   }
   Config config;

@@ -100,6 +100,35 @@ TEST_CASE("a TOML syntax error names file, line and key", "[config]") {
   CHECK(unterminated.find("server.name") != std::string::npos);
 }
 
+// Found by tests/fuzz/fuzz_config: toml++ quotes the offending input ("saw 'tru\n'") and
+// quoted keys / string values may hold escapes, so the file's text reached the message raw.
+TEST_CASE("error messages stay one line without control characters from the file", "[config]") {
+  auto clean = [](const std::string& msg) {
+    return msg.find_first_of(std::string("\n\r\x1b\0", 4)) == std::string::npos;
+  };
+  SECTION("syntax error quoting the line break it stopped at") {
+    const std::string msg = error_of("[video]\nmax_fps = tru\n");
+    INFO(msg);
+    CHECK(msg.find("test.toml:2:") != std::string::npos);
+    CHECK(clean(msg));
+    CHECK(msg.find("\\x0a") != std::string::npos);
+  }
+  SECTION("unknown quoted key with a newline and an escape sequence") {
+    const std::string msg = error_of("[server]\n\"bad\\u001b[31mkey\\nline2\" = 1\n");
+    INFO(msg);
+    CHECK(msg.find("unknown key") != std::string::npos);
+    CHECK(clean(msg));
+    CHECK(msg.find("bad\\x1b[31mkey\\x0aline2") != std::string::npos);
+  }
+  SECTION("bad string value with an escape sequence") {
+    const std::string msg = error_of("[video]\nencoder = \"x\\u001b[2Jy\"\n");
+    INFO(msg);
+    CHECK(msg.find("video.encoder") != std::string::npos);
+    CHECK(clean(msg));
+    CHECK(msg.find("x\\x1b[2Jy") != std::string::npos);
+  }
+}
+
 TEST_CASE("a duplicate key is a syntax error at its line", "[config]") {
   const std::string msg = error_of("[video]\nmax_fps = 60\nmax_fps = 90\n");
   INFO(msg);
