@@ -2,7 +2,8 @@
 # Developer entry point (README):
 #   ./lightwell.sh serve [ARGS]  install what is missing, build, run `lightwell serve ARGS`
 #   ./lightwell.sh test          install, build with -Werror, run every test, then again
-#                                under ASan+UBSan, then the benchmarks once in quick mode
+#                                under ASan+UBSan, then the fuzzers (about 45 s each), then
+#                                the benchmarks once in quick mode
 #   ./lightwell.sh bench         build and run the benchmarks with full repetitions
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,6 +45,8 @@ case "$cmd" in
     cmake --build build/asan -j "$JOBS"
     (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
        LSAN_OPTIONS="suppressions=$PWD/../../tests/lsan.supp" ctest -j "$JOBS" --output-on-failure)
+    echo "== fuzzing (libFuzzer + ASan/UBSan, clang; docs/fuzzing.md)"
+    tests/fuzz/stage.sh build/fuzz
     echo "== benchmarks (quick mode: figures only, never a verdict)"
     run_benches build/release --quick
     ;;

@@ -41,7 +41,7 @@ TEST_PACKAGES=(
   dpkg-dev nix-bin mmdebstrap e2fsprogs
   edid-decode                         # tests/capture/test_edid.cpp checks our EDIDs against it
   ffmpeg                              # bench_encode: the ffmpeg command line is the encode floor
-  clang libclang-rt-14-dev            # tests/fuzz: libFuzzer targets (docs/fuzzing.md)
+  clang libclang-rt-14-dev llvm       # tests/fuzz: libFuzzer + sanitizer runtimes, llvm-symbolizer (docs/fuzzing.md)
   nftables iproute2                   # tests/faults: loss in network namespaces (docs/testing-faults.md)
   chromium                            # tests/web: Playwright drives Debian's browser (docs/web-ui-testing.md)
 )
