@@ -34,9 +34,12 @@ int main(int argc, char** argv) {
     for (const auto& level : test::standard_loss_levels()) {
       rows.push_back(test::run_loss_level(session, level, per_level));
       const auto& r = rows.back();
-      std::string key = "loss/" + r.name;
-      for (auto& c : key) {
-        if (c == ' ') c = '_';
+      // "random 10 %" → "loss/random_10_pct"
+      std::string key = "loss/";
+      for (const char c : r.name) {
+        if (c == '%') key += "pct";
+        else if (c == ' ' && !key.empty() && key.back() != '_') key += '_';
+        else if (c != ' ') key += c;
       }
       const bool target = r.name == "random 10 %";
       report.add({key + "/dropped", 100.0 * r.drop_fraction(), "%", ""});

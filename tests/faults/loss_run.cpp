@@ -59,7 +59,7 @@ std::vector<LossLevel> standard_loss_levels() {
       {"random 20 %", "numgen random mod 100 < 20", 0ms, 0ms},
       // Runs: 5 consecutive datagrams of every 100 (5 %, all in one burst).
       {"burst 5 of 100", "numgen inc mod 100 < 5", 0ms, 0ms},
-      {"outage 100 ms/s", "", 1000ms, 100ms},
+      {"outage 100 ms each s", "", 1000ms, 100ms},
   };
 }
 
