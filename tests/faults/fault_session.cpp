@@ -119,3 +119,21 @@ FrameTally tally_frames(const std::vector<ReceivedVideoFrame>& frames) {
 }
 
 }  // namespace lightwell::test
+
+namespace lightwell::test {
+
+std::vector<ReceivedVideoFrame> shown_frames(std::vector<ReceivedVideoFrame> frames) {
+  std::sort(frames.begin(), frames.end(), [](const auto& a, const auto& b) { return a.frame_index < b.frame_index; });
+  std::vector<ReceivedVideoFrame> shown;
+  bool chain = false;
+  std::uint32_t expected = 1;
+  for (auto& f : frames) {
+    if (f.frame_index != expected) chain = false;  // an index went missing before this one
+    if (f.frame_type == 2) chain = true;
+    expected = f.frame_index + 1;
+    if (chain) shown.push_back(std::move(f));
+  }
+  return shown;
+}
+
+}  // namespace lightwell::test

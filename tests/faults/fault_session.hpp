@@ -63,5 +63,7 @@ struct FrameTally {
   std::uint64_t longest_gap = 0;    // most consecutive frames not shown
 };
 FrameTally tally_frames(const std::vector<ReceivedVideoFrame>& frames);
+// The frames counted as shown, in index order (what a decoder gets fed).
+std::vector<ReceivedVideoFrame> shown_frames(std::vector<ReceivedVideoFrame> frames);
 
 }  // namespace lightwell::test

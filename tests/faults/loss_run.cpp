@@ -96,6 +96,7 @@ LossFigures run_loss_level(FaultSession& session, const LossLevel& level, std::c
   fig.counters = client.counters();
   fig.audio_delivered = client.take_audio_packets().size();
   fig.frames = tally_frames(frames);
+  fig.shown = shown_frames(std::move(frames));
   link->nft_server(std::string("delete table inet ") + kTable + "\n");
   client.disconnect();
   return fig;
@@ -104,14 +105,14 @@ LossFigures run_loss_level(FaultSession& session, const LossLevel& level, std::c
 std::string format_loss_table(const std::vector<LossFigures>& rows) {
   std::string out;
   char line[400];
-  std::snprintf(line, sizeof line, "%-18s %8s %7s %7s %7s %8s %8s %7s %6s %6s %7s %6s %5s\n", "loss", "dropped", "sent",
+  std::snprintf(line, sizeof line, "%-22s %8s %7s %7s %7s %8s %8s %7s %6s %6s %7s %6s %5s\n", "loss", "dropped", "sent",
                 "whole", "whole%", "shown%", "FEC-rec", "IDRreq", "IDRs", "gap", "audio%", "term", "goes");
   out += line;
   for (const auto& r : rows) {
     const auto& c = r.counters;
     const double audio_total = static_cast<double>(r.audio_delivered + c.audio_packets_lost);
     const double audio_lost = audio_total > 0 ? 100.0 * static_cast<double>(c.audio_packets_lost) / audio_total : 0.0;
-    std::snprintf(line, sizeof line, "%-18s %7.2f%% %7llu %7llu %6.2f%% %7.2f%% %8llu %7llu %6llu %6llu %6.2f%% %6s %5s\n",
+    std::snprintf(line, sizeof line, "%-22s %7.2f%% %7llu %7llu %6.2f%% %7.2f%% %8llu %7llu %6llu %6llu %6.2f%% %6s %5s\n",
                   r.name.c_str(), 100.0 * r.drop_fraction(), static_cast<unsigned long long>(r.frames.sent),
                   static_cast<unsigned long long>(r.frames.whole), 100.0 * r.whole_fraction(),
                   100.0 * r.shown_fraction(), static_cast<unsigned long long>(c.video_fec_recoveries),

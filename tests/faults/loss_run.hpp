@@ -35,6 +35,7 @@ struct LossFigures {
   std::uint64_t media_dropped = 0;    // of those, dropped by the rule (nft counter)
   StreamCounters counters;            // the client's own counters at the end
   std::uint64_t audio_delivered = 0;  // audio packets delivered in order (after FEC)
+  std::vector<ReceivedVideoFrame> shown;  // the frames counted as shown (for decoding)
   bool kept_streaming = false;        // whole frames still arrived after the measured period
   double whole_fraction() const;      // frames.whole / frames.sent
   double shown_fraction() const;      // frames.shown / frames.sent

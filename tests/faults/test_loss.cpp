@@ -7,11 +7,14 @@
 // figures into bench-results).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <iostream>
 
 #include "fault_checks.hpp"
 #include "fault_session.hpp"
 #include "loss_run.hpp"
+#include "media_checks.hpp"
 
 namespace lightwell::test {
 
@@ -34,7 +37,16 @@ TEST_CASE("random and burst loss of media datagrams: FEC and IDR requests keep t
     CHECK(r.kept_streaming);                       // frames still arrive after the period
     CHECK_FALSE(r.counters.termination_hresult);   // the host never gave up the session
     CHECK(r.counters.control_connected);
-    CHECK(r.frames.sent >= 60);                    // at least a second of video was sent
+    CHECK(r.frames.sent >= 30);  // something was streamed (no speed assertion: a loaded machine sends fewer)
+    // What Moonlight would show decodes (libavcodec) to the test pattern, frame numbers rising:
+    // FEC-rebuilt frames are byte-exact and recovery IDRs restart the decoder cleanly.
+    REQUIRE(r.shown.size() == r.frames.shown);
+    const VideoCheck video = check_video(r.shown, 1280, 720);
+    INFO("decode: " << video.first_error);
+    CHECK(video.decoded == r.shown.size());
+    CHECK(video.numbers.size() == r.shown.size());
+    CHECK(std::is_sorted(video.numbers.begin(), video.numbers.end(), std::less_equal<>()));
+    CHECK(video.min_psnr_db >= 35.0);
     // Every frame the client could not complete made it ask for an IDR, and one came.
     if (r.frames.missing > 0) {
       CHECK(r.counters.idr_requests >= 1);
