@@ -149,7 +149,10 @@ TEST_CASE("SIGKILL while pairing and unpairing: the next start reads valid state
     });
     std::uniform_int_distribution<int> delay_ms(0, 700);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-    ::kill(host.pid(), SIGKILL);
+    // Never kill(-1, …): pid() is −1 once the server was reaped (e.g. if it crashed by itself).
+    const pid_t server = host.pid();
+    REQUIRE(server > 0);
+    ::kill(server, SIGKILL);
     killed = true;
     ++kills_during_ops;
     ops.request_stop();
