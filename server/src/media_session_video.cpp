@@ -20,6 +20,13 @@ using std::chrono::nanoseconds;
 // the stream is beyond repair (e.g. IDRs too large for the client's 1023-shard blocks).
 constexpr int kMaxConsecutivePacketizeFailures = 3;
 
+// Capture outages (issue 10, docs/media-path.md): a source that fails is rebuilt every
+// kCaptureRetry; the session ends only when no frame came for kCaptureOutageLimit (the same
+// 10 s in which a vanished client is freed), so a compositor restart or a display that comes
+// back does not end the stream.
+constexpr auto kCaptureRetry = std::chrono::milliseconds(250);
+constexpr auto kCaptureOutageLimit = std::chrono::seconds(10);
+
 // Offset of frame k from the stream's start: k × 1e11 / fps_x100 ns, exact (no accumulated
 // rounding at NTSC rates such as 5994) and without overflow for years of frames.
 nanoseconds frame_offset(std::uint64_t k, std::uint32_t fps_x100) {
@@ -61,6 +68,9 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
   std::uint64_t k = 0;
   bool need_first_idr = true;  // video.md §2: the first frame sent must be an IDR
   bool mark_after_rfi = false;
+  bool in_outage = false;               // since the last frame, the source failed or asked for a rebuild
+  Clock::time_point outage_since{};     // when that began
+  Clock::time_point next_rebuild{};     // no source: when to try building one again
   capture::Frame frame;
   // Capture times of the last few frames by source sequence, for encoders that return a frame
   // one call later (EncodeStatus::pending). Fixed size: no allocation on the video thread.
@@ -77,30 +87,57 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
     if (!sleep_until(stop, deadline)) break;
     ++k;
 
+    if (!frame_source) {
+      // In a capture outage: rebuild when due; the session ends only after the limit.
+      if (Clock::now() < next_rebuild) continue;
+      std::string why = "the backend returned no source";
+      try {
+        frame_source = backends.frame_source(p.width_px, p.height_px);
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+      if (!frame_source) {
+        if (Clock::now() - outage_since >= kCaptureOutageLimit) {
+          fatal(proto::kTerminationGraceful, "video capture: no working source for " +
+                                                 std::to_string(kCaptureOutageLimit.count()) + " s (" + why + ")");
+          break;
+        }
+        next_rebuild = Clock::now() + kCaptureRetry;
+        continue;
+      }
+      log.info("video: capture source {} rebuilt", frame_source->name());
+      need_first_idr = true;  // the client's decoder needs a fresh start after the gap
+    }
     const auto status = frame_source->capture(frame, capture_timeout(frame_interval));
     if (status == capture::CaptureStatus::timeout) continue;  // nothing new this interval
-    if (status == capture::CaptureStatus::reinit) {
-      // The source asks to be rebuilt (mode change, KMS plane gone); the next frame is an IDR.
-      log.info("video: capture source {} asks to be rebuilt", frame_source->name());
-      std::unique_ptr<capture::FrameSource> rebuilt;
-      try {
-        rebuilt = backends.frame_source(p.width_px, p.height_px);
-      } catch (const std::exception& e) {
-        fatal(proto::kTerminationGraceful, std::string("video capture: rebuild failed: ") + e.what());
+    if (status != capture::CaptureStatus::ok) {
+      // reinit: the source asks to be rebuilt (mode change, KMS plane gone); error: it broke
+      // (device gone, compositor restarted). Either way it is dropped first (a KMS or
+      // PipeWire source may be exclusive) and rebuilt: at once for reinit, after
+      // kCaptureRetry for an error. Nothing is sent meanwhile; the control stream keeps the
+      // client, and the first frame afterwards is an IDR.
+      const bool reinit = status == capture::CaptureStatus::reinit;
+      const std::string name(frame_source->name());
+      frame_source.reset();
+      const auto now_failed = Clock::now();
+      if (!in_outage) {
+        outage_since = now_failed;
+        in_outage = true;
+        if (reinit) {
+          log.info("video: capture source {} asks to be rebuilt", name);
+        } else {
+          log.warn("video: capture source {} failed; rebuilding it", name);
+        }
+      }
+      if (now_failed - outage_since >= kCaptureOutageLimit) {
+        fatal(proto::kTerminationGraceful, "video capture failed (" + name + ") for " +
+                                               std::to_string(kCaptureOutageLimit.count()) + " s");
         break;
       }
-      if (!rebuilt) {
-        fatal(proto::kTerminationGraceful, "video capture: rebuild failed");
-        break;
-      }
-      frame_source = std::move(rebuilt);
-      need_first_idr = true;
+      next_rebuild = reinit ? now_failed : now_failed + kCaptureRetry;
       continue;
     }
-    if (status != capture::CaptureStatus::ok) {
-      fatal(proto::kTerminationGraceful, "video capture failed (" + std::string(frame_source->name()) + ")");
-      break;
-    }
+    in_outage = false;
     counters.frames_captured.fetch_add(1, std::memory_order_relaxed);
     if (frame.captured_at == Clock::time_point{}) frame.captured_at = Clock::now();
 

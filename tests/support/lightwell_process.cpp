@@ -2,6 +2,7 @@
 #include "lightwell_process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -114,7 +115,7 @@ void LightwellProcess::write_config() const {
   std::ofstream cfg(config_file(), std::ios::trunc);
   cfg << "[server]\nname = \"" << options_.server_name << "\"\nbase_port = " << base_port_ << "\nlog_level = \""
       << options_.log_level << "\"\n"
-      << "[network]\nbind_addresses = [\"127.0.0.1\"]\nweb_ui = false\n"
+      << "[network]\nbind_addresses = [\"" << options_.bind_address << "\"]\nweb_ui = false\n"
       << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
       << options_.extra_config;
 }
@@ -165,14 +166,23 @@ void LightwellProcess::start_once(std::chrono::milliseconds ready_timeout) {
   CStrings argv({binary.string(), "serve", "--config", config_file().string(), "--state-dir", state_dir().string()});
   CStrings envp(environment());
   const std::string log_name = log_path.string();
+  int netns_fd = -1;
+  if (!options_.network_namespace.empty()) {
+    netns_fd = ::open(options_.network_namespace.c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0) throw std::runtime_error("cannot open network namespace " + options_.network_namespace);
+  }
   const pid_t parent = ::getpid();
   pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0) {
+    if (netns_fd >= 0) ::close(netns_fd);
+    throw std::runtime_error("fork failed");
+  }
   if (pid_ == 0) {
     // Only async-signal-safe calls between fork and exec (the test may have threads).
     // The server dies with the test process (a killed test must not leave servers behind).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(125);
+    if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(124);
     const int fd = ::open(log_name.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
     if (fd < 0) ::_exit(126);
     ::dup2(fd, 1);
@@ -180,10 +190,11 @@ void LightwellProcess::start_once(std::chrono::milliseconds ready_timeout) {
     ::execve(argv.pointers[0], argv.pointers.data(), envp.pointers.data());
     ::_exit(127);
   }
+  if (netns_fd >= 0) ::close(netns_fd);
   const auto deadline = Clock::now() + ready_timeout;
   for (;;) {
     if (!running()) throw std::runtime_error("lightwell serve exited during start-up\n" + diagnostics());
-    const HttpReply r = http_get("127.0.0.1", http_port(), "/serverinfo?uniqueid=0123456789ABCDEF", 1000ms);
+    const HttpReply r = http_get(options_.bind_address, http_port(), "/serverinfo?uniqueid=0123456789ABCDEF", 1000ms);
     if (r.ok() && parse_xml(r.body).status_code == 200) return;
     if (Clock::now() >= deadline) {
       throw std::runtime_error("lightwell serve did not answer /serverinfo within " +

@@ -40,6 +40,12 @@ struct LightwellOptions {
   std::string audio_source = "test-tone";
   std::vector<std::string> environment;  // extra NAME=value for the server process
   std::string extra_config;  // appended verbatim to the generated TOML
+  // [network] bind_addresses and the address tests reach the server at (readiness, address()).
+  std::string bind_address = "127.0.0.1";
+  // A network namespace file (/proc/<pid>/ns/net, /run/netns/<name>) the server joins before
+  // exec; empty: the test's own. The fault tests (tests/faults, docs/testing-faults.md) put the
+  // server behind a veth link they can drop packets on.
+  std::string network_namespace;
 };
 
 class LightwellProcess {
@@ -72,7 +78,7 @@ class LightwellProcess {
   std::uint16_t http_port() const noexcept { return base_port_; }
   std::uint16_t https_port() const noexcept { return static_cast<std::uint16_t>(base_port_ - 5); }
   std::uint16_t rtsp_port() const noexcept { return static_cast<std::uint16_t>(base_port_ + 21); }
-  HostAddress address() const { return HostAddress{"127.0.0.1", http_port(), https_port()}; }
+  HostAddress address() const { return HostAddress{options_.bind_address, http_port(), https_port()}; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
   std::filesystem::path state_dir() const { return dir_ / "state"; }
   std::filesystem::path config_file() const { return dir_ / "lightwell.toml"; }
