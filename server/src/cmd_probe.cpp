@@ -1,5 +1,7 @@
 // `lightwell probe`: asks each module for its typed report and prints it. Nothing here
 // touches hardware itself; each module's probe says what it could and could not do.
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -77,6 +79,12 @@ int run_probe(std::ostream& out) {
   print_audio(out, audio::probe_audio(audio::audio_probe_env_from_process()));
   print_input(out, input::probe_input());
   return 0;
+}
+
+std::string probe_report() {
+  std::ostringstream text;
+  run_probe(text);
+  return text.str();
 }
 
 }  // namespace lightwell::server
