@@ -399,9 +399,21 @@ TEST_CASE("doctor: uinput, PipeWire, Avahi, web credentials", "[doctor]") {
   UnixListener avahi(tmp / "avahi-socket");
   CHECK(check_avahi(tmp / "avahi-socket").status == CheckStatus::ok);
 
-  r = check_web_credentials();
+  Config web_off;
+  web_off.network.web_ui = false;
+  r = check_web_credentials(web_off, tmp.path());
   CHECK(r.status == CheckStatus::skipped);
-  CHECK(r.detail == "this version has no web admin page");
+  CHECK(contains(r.detail, "web_ui = false"));
+  r = check_web_credentials(Config{}, tmp.path());
+  CHECK(r.status == CheckStatus::skipped);
+  CHECK(contains(r.detail, "no web password set"));
+  CHECK(r.fix == "lightwell admin set-password");
+  lightwell::test::write_text(tmp / "admin.json", "{not json");
+  std::filesystem::permissions(tmp / "admin.json", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  r = check_web_credentials(Config{}, tmp.path());
+  CHECK(r.status == CheckStatus::problem);
+  CHECK(contains(r.detail, "admin.json"));
+  std::filesystem::remove(tmp / "admin.json");
 }
 
 TEST_CASE("doctor: report and exit status", "[doctor]") {
