@@ -115,10 +115,13 @@ TEST_CASE("advisory: no page or API is reachable without login except the login 
   h.web.set_session("lw_session=" + std::string(64, 'a'), std::string(64, 'b'));
   CHECK(h.web.get("/api/clients").status == 401);
   // Public: the login page's files (never a redirect or 401) and the auth endpoints.
-  for (const char* asset : {"/login.html", "/login.js", "/style.css", "/favicon.svg"}) {
+  for (const auto& [asset, type] : {std::pair{"/login.html", "text/html"}, std::pair{"/login.js", "text/javascript"},
+                                     std::pair{"/style.css", "text/css"}, std::pair{"/favicon.svg", "image/svg+xml"}}) {
     const WebResult r = h.web.get(asset);
     INFO(asset << "\n" << r.describe());
-    CHECK((r.status == 200 || r.status == 404));
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type").value_or("").rfind(type, 0) == 0);
+    CHECK_FALSE(r.body.empty());
   }
   CHECK(h.web.get("/api/auth").status == 200);
 }
