@@ -169,7 +169,7 @@ std::string WebAppStore::add(WebApp app, std::string key) {
   return {};
 }
 
-std::string WebAppStore::replace(const std::string& key, WebApp app) {
+std::string WebAppStore::replace(std::string key, WebApp app) {
   if (auto taken = name_taken(app.name, key); !taken.empty()) return taken;
   for (auto& w : web_) {
     if (w.key == key) {
@@ -182,14 +182,14 @@ std::string WebAppStore::replace(const std::string& key, WebApp app) {
   return {};
 }
 
-void WebAppStore::remove(const std::string& key) {
+void WebAppStore::remove(std::string key) {
   std::erase_if(web_, [&](const WebApp& w) { return w.key == key; });
   save();
   std::error_code ec;
   std::filesystem::remove(image_path(key), ec);
 }
 
-void WebAppStore::set_has_image(const std::string& key) {
+void WebAppStore::set_has_image(std::string key) {
   for (auto& w : web_) {
     if (w.key == key) w.has_image = true;
   }

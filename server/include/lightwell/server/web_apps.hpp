@@ -61,10 +61,11 @@ class WebAppStore {
   const CatalogueEntry* find(std::uint32_t id, std::vector<CatalogueEntry>& scratch) const;
 
   // Each returns "" on success or the conflict ("name: ... already exists") and persists.
+  // Keys are taken by value: callers often pass a key that lives in the list being changed.
   std::string add(WebApp app, std::string key);
-  std::string replace(const std::string& key, WebApp app);
-  void remove(const std::string& key);
-  void set_has_image(const std::string& key);
+  std::string replace(std::string key, WebApp app);
+  void remove(std::string key);
+  void set_has_image(std::string key);
   std::filesystem::path image_path(const std::string& key) const;
   const std::filesystem::path& state_dir() const noexcept { return state_dir_; }
 
