@@ -116,7 +116,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     assert.match(await page.textContent('#pair-result'), /paired/i);
     assert.equal(await pairing.waitFor(/^(PAIRED|NOT_PAIRED.*)$/), 'PAIRED');
     assert.equal(await pairing.exitCode(), 0);
-    await page.waitForSelector('#pair-pending[hidden]');
+    await page.waitForSelector('#pair-pending', { state: 'hidden' });
     await shot(page, 'desktop-pair-done');
   });
 
@@ -198,7 +198,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await shot(page, 'desktop-apps-wrong-password');
     await page.fill('#app-password', kPassword);
     await page.click('#app-save');
-    await page.waitForSelector('#app-dialog:not([open])');
+    await page.waitForSelector('#app-dialog', { state: 'hidden' });
     await page.locator('[data-testid="app-row"]', { hasText: appName }).waitFor();
   });
 
@@ -226,7 +226,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await page.fill('#app-password', kPassword);
     await shot(page, 'desktop-apps-edit');
     await page.click('#app-save');
-    await page.waitForSelector('#app-dialog:not([open])');
+    await page.waitForSelector('#app-dialog', { state: 'hidden' });
     await page.locator('[data-testid="app-row"]', { hasText: appName }).locator('[data-testid="app-cmd"]', { hasText: 'sleep 7200' }).waitFor();
     assert.equal(uploads.length, 1);
     const api = await page.evaluate(async () => (await fetch('/api/apps')).json());
@@ -246,7 +246,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await eventually(async () => /password required/.test(await page.textContent('#confirm-error')), 'the 403 sentence in the dialog');
     await page.fill('#confirm-password', kPassword);
     await page.click('#confirm-ok');
-    await page.waitForSelector('#confirm-dialog:not([open])');
+    await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
     await eventually(async () => (await page.locator('[data-testid="app-row"]', { hasText: appName }).count()) === 0, 'the app to go');
   });
 
