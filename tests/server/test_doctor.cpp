@@ -445,7 +445,8 @@ TEST_CASE("doctor on this machine: absent GPU and uinput are problems, exit 1", 
                            "onevpl: ", "pipewire: ", "uinput: ", "avahi: ", "web credentials: skipped"}) {
     CHECK(contains(text, name));
   }
-  CHECK(contains(text, "this version has no web admin page"));
+  CHECK(contains(text, "no web password set"));
+  CHECK(contains(text, "fix: lightwell admin set-password"));
   CHECK_FALSE(std::filesystem::exists(tmp / "state"));  // doctor creates nothing
   if (std::filesystem::exists("/dev/dri") || std::filesystem::exists("/dev/uinput")) {
     WARN("this machine has /dev/dri or /dev/uinput: the no-hardware expectations are not checked here");

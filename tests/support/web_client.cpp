@@ -153,7 +153,7 @@ WebResult WebClient::login(const std::string& user, const std::string& password)
 
 std::string WebClient::read_events_until(const std::string& needle, std::chrono::milliseconds timeout) const {
   Connection c;
-  if (auto e = c.open(host_, port_, std::chrono::milliseconds(500)); !e.empty()) return "(" + e + ")";
+  if (auto e = c.open(host_, port_, std::chrono::milliseconds(3000)); !e.empty()) return "(" + e + ")";
   std::string request = "GET /api/events HTTP/1.1\r\nHost: " + host_header() + "\r\nAccept: text/event-stream\r\n";
   if (!cookie_.empty()) request += "Cookie: " + cookie_ + "\r\n";
   request += "\r\n";
@@ -165,7 +165,7 @@ std::string WebClient::read_events_until(const std::string& needle, std::chrono:
   while (!ec && std::chrono::steady_clock::now() < deadline && got.find(needle) == std::string::npos) {
     const std::size_t n = c.stream->read_some(asio::buffer(buf), ec);
     got.append(buf, n);
-    // SO_RCVTIMEO (500 ms) turns into an error; go on until the deadline.
+    // SO_RCVTIMEO (3 s) turns into an error; go on until the deadline.
     if (ec == asio::error::would_block || ec == asio::error::try_again || ec == asio::error::timed_out) ec = {};
   }
   return got;
