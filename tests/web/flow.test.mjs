@@ -287,6 +287,15 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
         assert.ok(widths[0] <= widths[1], `${tab}: the page is ${widths[0]} px wide on a ${widths[1]} px screen`);
         await shot(p, `phone-${tab}`);
       }
+      const stream = device('phone-paired', ['stream', '10']);
+      await stream.waitFor(/^STREAMING$/, 30_000);
+      await p.tap('#tab-link-session');
+      await p.waitForSelector('#session-live:not([hidden])', { timeout: 15_000 });
+      await eventually(async () => Number(await p.getAttribute('#latency-graph', 'data-points')) >= 3, 'graph points on the phone');
+      const widths = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `live session: ${widths[0]} px wide on a ${widths[1]} px screen`);
+      await shot(p, 'phone-session-live');
+      assert.equal(await stream.exitCode(90_000), 0, stream.describe());
       await p.tap('#tab-link-apps');
       await p.tap('#app-add');
       await shot(p, 'phone-apps-add');
