@@ -46,13 +46,29 @@ function parse(event) {
   }
 }
 
-// EventSource reconnects by itself; the state line tells whether figures are live.
+// EventSource reconnects by itself (the server sends `retry:`); the state line says
+// "interrupted" only when no update arrived for 5 s, so a reconnect between two updates does
+// not flash a warning.
 function openEvents() {
   const source = new EventSource('/api/events');
-  source.addEventListener('open', () => setEventsState('Live updates connected.'));
-  source.addEventListener('error', () => setEventsState('Live updates interrupted: reconnecting…'));
-  source.addEventListener('stream', (event) => applyStream(parse(event)));
-  source.addEventListener('pairing', (event) => applyPairing(parse(event)));
+  let quietTimer = null;
+  const alive = () => {
+    clearTimeout(quietTimer);
+    setEventsState('Live updates connected.');
+  };
+  source.addEventListener('open', alive);
+  source.addEventListener('error', () => {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(() => setEventsState('Live updates interrupted: reconnecting…'), 5000);
+  });
+  source.addEventListener('stream', (event) => {
+    alive();
+    applyStream(parse(event));
+  });
+  source.addEventListener('pairing', (event) => {
+    alive();
+    applyPairing(parse(event));
+  });
   return source;
 }
 

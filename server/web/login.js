@@ -25,10 +25,14 @@ async function readError(response) {
 }
 
 // A 429 carries Retry-After (seconds): the button stays disabled and counts down, so a
-// person sees why nothing happens instead of retrying into a longer back-off.
+// person sees why nothing happens instead of retrying into a longer back-off. The server's
+// sentence is kept; a "try again in N s" it ends with is replaced by the live countdown.
 let retryTimer = null;
 function lockFor(seconds, message) {
   const button = $('login-submit');
+  const base = message.replace(/[\s;,.:-]*try again in \d+\s*s\.?\s*$/i, '').replace(/[.\s]+$/, '') ||
+    'Too many failed sign-ins';
+  const sentence = base.charAt(0).toUpperCase() + base.slice(1);
   clearInterval(retryTimer);
   let left = Math.max(1, Math.ceil(seconds));
   const tick = () => {
@@ -36,12 +40,12 @@ function lockFor(seconds, message) {
       clearInterval(retryTimer);
       button.disabled = false;
       button.textContent = 'Sign in';
-      showError(`${message} You can try again now.`);
+      showError(`${sentence}. You can try again now.`);
       return;
     }
     button.disabled = true;
     button.textContent = `Wait ${left} s`;
-    showError(`${message} Too many attempts: try again in ${left} s.`);
+    showError(`${sentence}: try again in ${left} s.`);
     left -= 1;
   };
   tick();
@@ -99,7 +103,7 @@ async function submit(event) {
     const message = await readError(response);
     if (response.status === 429) {
       const retry = Number.parseInt(response.headers.get('Retry-After') || '', 10);
-      lockFor(Number.isFinite(retry) ? retry : 30, message.endsWith('.') ? message : `${message}.`);
+      lockFor(Number.isFinite(retry) ? retry : 30, message);
       unlock = false;
     } else {
       showError(message);

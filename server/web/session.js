@@ -19,7 +19,9 @@ function number(value, digits = 0) {
 }
 
 function renderFigures(s) {
-  text('stat-client', s.client_address ? `${s.client || '(unnamed)'} (${s.client_address})` : s.client || '(unnamed)');
+  const name = s.client || '(unnamed)';
+  // Default names already carry the address ("Moonlight at 10.0.0.5"): say it once.
+  text('stat-client', s.client_address && !name.includes(s.client_address) ? `${name} (${s.client_address})` : name);
   text('stat-app', s.app || '–');
   text('stat-resolution', s.width && s.height ? `${s.width} × ${s.height}` : '–');
   text('stat-fps', Number.isFinite(s.fps) ? `${s.fps} fps` : '–');

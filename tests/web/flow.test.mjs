@@ -116,7 +116,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     assert.match(await page.textContent('#pair-result'), /paired/i);
     assert.equal(await pairing.waitFor(/^(PAIRED|NOT_PAIRED.*)$/), 'PAIRED');
     assert.equal(await pairing.exitCode(), 0);
-    await page.waitForSelector('#pair-pending[hidden]');
+    await page.waitForSelector('#pair-pending', { state: 'hidden' });
     await shot(page, 'desktop-pair-done');
   });
 
@@ -198,7 +198,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await shot(page, 'desktop-apps-wrong-password');
     await page.fill('#app-password', kPassword);
     await page.click('#app-save');
-    await page.waitForSelector('#app-dialog:not([open])');
+    await page.waitForSelector('#app-dialog', { state: 'hidden' });
     await page.locator('[data-testid="app-row"]', { hasText: appName }).waitFor();
   });
 
@@ -226,7 +226,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await page.fill('#app-password', kPassword);
     await shot(page, 'desktop-apps-edit');
     await page.click('#app-save');
-    await page.waitForSelector('#app-dialog:not([open])');
+    await page.waitForSelector('#app-dialog', { state: 'hidden' });
     await page.locator('[data-testid="app-row"]', { hasText: appName }).locator('[data-testid="app-cmd"]', { hasText: 'sleep 7200' }).waitFor();
     assert.equal(uploads.length, 1);
     const api = await page.evaluate(async () => (await fetch('/api/apps')).json());
@@ -246,7 +246,7 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
     await eventually(async () => /password required/.test(await page.textContent('#confirm-error')), 'the 403 sentence in the dialog');
     await page.fill('#confirm-password', kPassword);
     await page.click('#confirm-ok');
-    await page.waitForSelector('#confirm-dialog:not([open])');
+    await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
     await eventually(async () => (await page.locator('[data-testid="app-row"]', { hasText: appName }).count()) === 0, 'the app to go');
   });
 
@@ -287,6 +287,15 @@ describe('web admin page, end to end in chromium', { timeout: 420_000 }, () => {
         assert.ok(widths[0] <= widths[1], `${tab}: the page is ${widths[0]} px wide on a ${widths[1]} px screen`);
         await shot(p, `phone-${tab}`);
       }
+      const stream = device('phone-paired', ['stream', '10']);
+      await stream.waitFor(/^STREAMING$/, 30_000);
+      await p.tap('#tab-link-session');
+      await p.waitForSelector('#session-live:not([hidden])', { timeout: 15_000 });
+      await eventually(async () => Number(await p.getAttribute('#latency-graph', 'data-points')) >= 3, 'graph points on the phone');
+      const widths = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `live session: ${widths[0]} px wide on a ${widths[1]} px screen`);
+      await shot(p, 'phone-session-live');
+      assert.equal(await stream.exitCode(90_000), 0, stream.describe());
       await p.tap('#tab-link-apps');
       await p.tap('#app-add');
       await shot(p, 'phone-apps-add');

@@ -106,9 +106,21 @@ describe('web admin page security in chromium', { timeout: 300_000 }, () => {
     try {
       await page.goto(`${lw.webUrl}/login.html`);
       await page.waitForSelector('#login-form:not([hidden])');
+      // The server allows a few failures, then answers 429 with Retry-After (seconds,
+      // doubling). Everything about the locked state is read the moment the page shows it,
+      // while the Retry-After window is still open.
       let attempts = 0;
-      await eventually(async () => {
-        if (await page.isDisabled('#login-submit')) return /try again in \d+ s/.test(await page.textContent('#login-error'));
+      const locked = await eventually(async () => {
+        if (await page.isDisabled('#login-submit')) {
+          const message = await page.textContent('#login-error');
+          if (!/try again in \d+ s/.test(message)) return false;
+          const direct = await page.evaluate(async (pw) => {
+            const r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ user: 'admin', password: pw }) });
+            return { status: r.status, retry: r.headers.get('Retry-After') };
+          }, kPassword);
+          return { message, button: await page.textContent('#login-submit'), direct };
+        }
         attempts += 1;
         if (attempts > 40) throw new Error('no rate limit after 40 wrong passwords');
         await page.fill('#login-password', `wrong-${attempts}`);
@@ -117,18 +129,12 @@ describe('web admin page security in chromium', { timeout: 300_000 }, () => {
         await answered;
         return false;
       }, 'the rate-limit message', 120_000);
-      const message = await page.textContent('#login-error');
-      assert.match(message, /try again in \d+ s/);
-      assert.match(await page.textContent('#login-submit'), /Wait \d+ s/);
-      await shot(page, 'security-login-rate-limited');
+      assert.match(locked.message, /try again in \d+ s/);
+      assert.match(locked.button, /Wait \d+ s/);
       // Even the right password is held back while limited (by the server, not just the page).
-      const direct = await page.evaluate(async (pw) => {
-        const r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ user: 'admin', password: pw }) });
-        return { status: r.status, retry: r.headers.get('Retry-After') };
-      }, kPassword);
-      assert.equal(direct.status, 429);
-      assert.match(direct.retry || '', /^\d+$/);
+      assert.equal(locked.direct.status, 429);
+      assert.match(locked.direct.retry || '', /^\d+$/);
+      await shot(page, 'security-login-rate-limited');
     } finally {
       await fresh.close();
     }
