@@ -54,6 +54,8 @@ int dispatch(const Invocation& inv, const CliIo& io, LogHub& hub) {
     case Command::display_edid:
     case Command::display_kernel_params:
     case Command::display_install: return run_display(inv, io.out, io.err);
+    case Command::admin_set_password:
+    case Command::admin_status: return run_admin(inv, hub, io.in != nullptr ? *io.in : std::cin, io.out, io.err);
   }
   return 2;
 }

@@ -5,6 +5,7 @@
 
 #include "lightwell/capture/edid.hpp"
 #include "lightwell/server/cli.hpp"
+#include "lightwell/server/web_credentials.hpp"
 
 namespace lightwell::server {
 namespace {
@@ -17,6 +18,7 @@ struct Raw {
   std::optional<std::string> output;       // --output (display edid)
   std::optional<std::string> connector;    // --connector (display)
   std::optional<std::string> firmware;     // --firmware (display)
+  std::optional<std::string> user;         // --user (admin set-password)
 };
 
 std::string_view command_topic(const std::vector<std::string>& positional) {
@@ -91,6 +93,27 @@ void parse_display(const Raw& raw, Invocation& inv) {
   }
 }
 
+void parse_admin(const Raw& raw, Invocation& inv) {
+  const std::string topic = "admin";
+  if (raw.positional.size() < 2) throw UsageError("admin: missing subcommand (set-password or status)", topic);
+  const std::string& sub = raw.positional[1];
+  if (raw.positional.size() > 2) {
+    throw UsageError(fmt::format("admin {}: unexpected argument '{}'", sub, raw.positional[2]), topic);
+  }
+  if (sub == "status") {
+    if (raw.user) throw UsageError("admin status: unknown option '--user'", topic);
+    inv.command = Command::admin_status;
+  } else if (sub == "set-password") {
+    inv.command = Command::admin_set_password;
+    if (raw.user) {
+      if (auto problem = check_user_name(*raw.user); !problem.empty()) throw UsageError("admin set-password: " + problem, topic);
+      inv.admin_user = *raw.user;
+    }
+  } else {
+    throw UsageError(fmt::format("admin: unknown subcommand '{}' (set-password or status)", sub), topic);
+  }
+}
+
 }  // namespace
 
 bool is_valid_pin(std::string_view pin) noexcept {
@@ -120,7 +143,7 @@ Invocation parse_args(std::span<const std::string> args) {
     const std::string name = arg.substr(0, eq);
     const bool takes_value = name == "--config" || name == "--state-dir" || name == "--log-level" ||
                              name == "--name" || name == "--mode" || name == "--output" ||
-                             name == "--connector" || name == "--firmware";
+                             name == "--connector" || name == "--firmware" || name == "--user";
     if (!takes_value || arg.rfind("--", 0) != 0) {
       throw UsageError(fmt::format("unknown option '{}'", name), topic);
     }
@@ -151,6 +174,8 @@ Invocation parse_args(std::span<const std::string> args) {
       raw.connector = value;
     } else if (name == "--firmware") {
       raw.firmware = value;
+    } else if (name == "--user") {
+      raw.user = value;
     } else {
       raw.name = value;
     }
@@ -167,6 +192,7 @@ Invocation parse_args(std::span<const std::string> args) {
       if (given) throw UsageError(fmt::format("unknown option '{}' (only `display` takes it)", option), topic);
     }
   }
+  if (raw.user && topic != "admin") throw UsageError("unknown option '--user' (only `admin set-password` takes it)", topic);
   if (topic.empty() || topic == "help") {
     inv.command = Command::help;
     if (topic == "help" && raw.positional.size() > 1) inv.help_topic = raw.positional[1];
@@ -207,6 +233,8 @@ Invocation parse_args(std::span<const std::string> args) {
     }
   } else if (topic == "display") {
     parse_display(raw, inv);
+  } else if (topic == "admin") {
+    parse_admin(raw, inv);
   } else {  // clients
     if (raw.positional.size() < 2) throw UsageError("clients: missing subcommand (list or unpair)", topic);
     const std::string& sub = raw.positional[1];

@@ -31,6 +31,9 @@ Commands:
   doctor                     check this machine and print the fix for each problem
   display edid|kernel-params|install
                              headless guests: EDID blob and kernel parameters
+  admin set-password [--user NAME]
+                             set the web page's administrator password
+  admin status               say whether a web password is set
   version                    print the version
   help [COMMAND]             show help for a command
 
@@ -93,7 +96,7 @@ of the configured base port free (or held by a lightwell running on this state d
 firewall (nftables input chains; "cannot tell" rather than a guess), DRM card and a lit
 connector, CAP_SYS_ADMIN (process and file capability), VA-API drivers and Intel
 low-power/HuC encoding, the oneVPL GPU runtime, PipeWire, /dev/uinput, Avahi, web
-credentials (skipped: no web page yet). Run it as the user the service runs as; the firewall
+credentials (a password set for the web page). Run it as the user the service runs as; the firewall
 needs root to read.
 Exit status: 0 no problem found, 1 at least one problem, 2 usage error.
 
@@ -118,6 +121,22 @@ install         writes the EDID to /lib/firmware/FILE (atomically; needs root) a
   --connector CONN  kernel connector name as `lightwell probe` lists it (HDMI-A-1, DP-1)
   --firmware FILE   path under /lib/firmware (default edid/lightwell.bin)
 Exit status: 0 done, 1 failure (cannot write), 2 usage error.
+
+)";
+
+constexpr std::string_view kAdmin = R"(Usage: lightwell admin set-password [--user NAME] [OPTIONS]
+       lightwell admin status [OPTIONS]
+
+The web page (https://<host>:P+1/, [network] web_ui) has no account until you set one here;
+nobody can claim it from the browser (docs/web.md).
+set-password   asks for the password twice on the terminal (no echo), or reads one line
+               from standard input when it is not a terminal:
+                 echo 'long passphrase' | lightwell admin set-password
+               At least 8 characters. Stored in <state dir>/admin.json (mode 0600) as a
+               salted scrypt hash; a running server uses it at the next login.
+  --user NAME  account name (default admin): letters, digits, '.', '_', '-'
+status         says whether a password is set, and for which users.
+Exit status: 0 done / set, 1 failure / no password set, 2 usage error.
 
 )";
 
@@ -152,6 +171,7 @@ std::optional<std::string_view> help_text(std::string_view topic) {
   if (topic == "version") return with_global<kVersion>();
   if (topic == "display") return with_global<kDisplay>();
   if (topic == "help") return with_global<kHelp>();
+  if (topic == "admin") return with_global<kAdmin>();
   return std::nullopt;
 }
 

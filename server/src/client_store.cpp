@@ -1,5 +1,6 @@
 // Paired clients (format in state_store.hpp).
 #include <algorithm>
+#include <utility>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -150,6 +151,19 @@ void ClientStore::save() const {
   root["format_version"] = kStateFormatVersion;
   root["clients"] = std::move(list);
   state_json::write(file_, root);
+}
+
+bool ClientStore::rename(std::string_view id, std::string name) {
+  auto it = std::find_if(clients_.begin(), clients_.end(), [&](const auto& c) { return c.id == id; });
+  if (it == clients_.end()) return false;
+  std::string before = std::exchange(it->name, std::move(name));
+  try {
+    save();
+  } catch (...) {
+    it->name = std::move(before);  // memory keeps matching the file
+    throw;
+  }
+  return true;
 }
 
 }  // namespace lightwell::server

@@ -96,7 +96,7 @@ std::vector<CheckResult> run_doctor_checks(const DoctorInputs& in) {
   results.push_back(check_pipewire(audio::probe_audio(audio::audio_probe_env_from_process()), in.config));
   results.push_back(check_uinput(input::probe_input(in.uinput_path), in.config, in.user));
   results.push_back(check_avahi(in.avahi_socket));
-  results.push_back(check_web_credentials());
+  results.push_back(check_web_credentials(in.config, in.state_dir));
   return results;
 }
 

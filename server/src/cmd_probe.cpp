@@ -1,5 +1,7 @@
 // `lightwell probe`: asks each module for its typed report and prints it. Nothing here
 // touches hardware itself; each module's probe says what it could and could not do.
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -161,6 +163,12 @@ void print_probe_report(std::ostream& out, const ProbeReport& r) {
 int run_probe(std::ostream& out) {
   print_probe_report(out, gather_probe_report());
   return 0;
+}
+
+std::string probe_report() {
+  std::ostringstream text;
+  run_probe(text);
+  return text.str();
 }
 
 }  // namespace lightwell::server

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <istream>
 #include <ostream>
 
 #include "lightwell/server/cli.hpp"
@@ -26,9 +28,14 @@ int run_serve(const Invocation& inv, LogHub& hub);
 int run_pair(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
 int run_clients(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
 int run_probe(std::ostream& out);
+// The same report as text (the web page's Status view).
+std::string probe_report();
 // `lightwell doctor`: 0 no problem found, 1 at least one (cmd_doctor.cpp, doctor.hpp).
 int run_doctor(const Invocation& inv, LogHub& hub, std::ostream& out);
 // `lightwell display ...` (cmd_display.cpp, docs/display.md): EDID, kernel parameters, install.
 int run_display(const Invocation& inv, std::ostream& out, std::ostream& err);
+// `lightwell admin set-password|status` (cmd_admin.cpp, docs/web.md). in: the password source
+// when it is not a terminal (stdin).
+int run_admin(const Invocation& inv, LogHub& hub, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace lightwell::server

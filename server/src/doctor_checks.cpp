@@ -189,7 +189,10 @@ CheckResult check_state_dir(const fs::path& dir, const std::string& user) {
 
 CheckResult check_ports(const Config& config, bool running_here) {
   const std::string name = "ports";
-  const auto ports = served_ports(config);
+  auto ports = served_ports(config);
+  // The web page's port (P+1) is bound only when [network] web_ui is on; the firewall check
+  // leaves it out on purpose: by default the page answers local networks only.
+  if (config.network.web_ui) ports.push_back(PortUse{config.server.ports().web, true, "web"});
   const std::string all = fmt::format("TCP {}; UDP {} (base port {})", ports_list(ports, true), ports_list(ports, false),
                                       config.server.base_port);
   if (running_here) {
@@ -222,7 +225,7 @@ CheckResult check_ports(const Config& config, bool running_here) {
                                         "|")));
   }
   return result(name, CheckStatus::ok,
-                fmt::format("{} are free (web P+1 is not used: this version has no web page)", all));
+                fmt::format("{} are free{}", all, config.network.web_ui ? "" : " (web P+1 not used: [network] web_ui = false)"));
 }
 
 CheckResult check_firewall(const Config& config, const std::optional<std::string>& ruleset,

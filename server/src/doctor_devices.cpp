@@ -9,8 +9,11 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "lightwell/server/doctor.hpp"
+#include "lightwell/server/startup_error.hpp"
+#include "lightwell/server/web_credentials.hpp"
 
 namespace lightwell::server {
 namespace {
@@ -253,8 +256,30 @@ CheckResult check_avahi(const std::filesystem::path& avahi_socket) {
                 "sudo apt install avahi-daemon && sudo systemctl enable --now avahi-daemon");
 }
 
-CheckResult check_web_credentials() {
-  return result("web credentials", CheckStatus::skipped, "this version has no web admin page");
+CheckResult check_web_credentials(const Config& config, const std::filesystem::path& state_dir) {
+  const std::string name = "web credentials";
+  if (!config.network.web_ui) {
+    return result(name, CheckStatus::skipped, "the web page is disabled ([network] web_ui = false)");
+  }
+  try {
+    const std::vector<AdminUser> users = CredentialStore(state_dir).users();
+    if (users.empty()) {
+      // Not a fault: the page works for pairing only once someone chooses a password, and
+      // nobody can claim it from the browser (docs/web.md).
+      CheckResult r = result(name, CheckStatus::skipped,
+                             fmt::format("no web password set ({} absent): the web page on TCP {} refuses every login",
+                                         admin_file(state_dir).string(), config.server.ports().web));
+      r.fix = "lightwell admin set-password";
+      return r;
+    }
+    std::vector<std::string> names;
+    for (const auto& u : users) names.push_back(u.name);
+    return result(name, CheckStatus::ok,
+                  fmt::format("web password set for {} in {} (web page on TCP {})", fmt::join(names, ", "),
+                              admin_file(state_dir).string(), config.server.ports().web));
+  } catch (const StartupError& e) {
+    return result(name, CheckStatus::problem, e.what(), e.fix());
+  }
 }
 
 }  // namespace lightwell::server

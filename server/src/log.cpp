@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace lightwell::server {
@@ -60,9 +61,21 @@ void Log::write(LogLevel level, std::string_view message) const {
   }
 }
 
-LogHub::LogHub(std::shared_ptr<spdlog::sinks::sink> sink, LogLevel level) : sink_(std::move(sink)) {
-  sink_->set_pattern(kPattern);
-  sink_->set_level(to_spdlog(level));
+LogHub::LogHub(std::shared_ptr<spdlog::sinks::sink> sink, LogLevel level)
+    : sink_(std::move(sink)), ring_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kRecentLines)) {
+  for (const auto& s : {sink_, ring_}) {
+    s->set_pattern(kPattern);
+    s->set_level(to_spdlog(level));
+  }
+}
+
+std::vector<std::string> LogHub::recent_lines() const {
+  std::vector<std::string> lines =
+      std::static_pointer_cast<spdlog::sinks::ringbuffer_sink_mt>(ring_)->last_formatted(kRecentLines);
+  for (auto& line : lines) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  }
+  return lines;
 }
 
 LogHub LogHub::to_stderr(LogLevel level) {
@@ -75,13 +88,16 @@ LogHub LogHub::to_stream(std::ostream& out, LogLevel level) {
 
 Log LogHub::get(std::string component) const {
   // Not registered in spdlog's registry: each Log owns its logger, the sink is shared.
-  auto logger = std::make_shared<spdlog::logger>(component, sink_);
+  auto logger = std::make_shared<spdlog::logger>(component, spdlog::sinks_init_list{sink_, ring_});
   logger->set_level(spdlog::level::trace);  // the sink filters, so set_level() reaches all
   logger->flush_on(spdlog::level::trace);
   return Log(std::move(logger), std::move(component), {});
 }
 
-void LogHub::set_level(LogLevel level) { sink_->set_level(to_spdlog(level)); }
+void LogHub::set_level(LogLevel level) {
+  sink_->set_level(to_spdlog(level));
+  ring_->set_level(to_spdlog(level));
+}
 
 LogLevel LogHub::level() const noexcept {
   switch (sink_->level()) {

@@ -118,6 +118,18 @@ void PairingService::stop() {
   pin_waiter_timer_.cancel();
 }
 
+std::optional<PairingService::PendingView> PairingService::pending() const {
+  if (!attempt_) return std::nullopt;
+  PendingView v;
+  v.peer = attempt_->peer;
+  v.unique_id = attempt_->unique_id;
+  v.pin_entered = attempt_->pin_entered;
+  // The attempt's timer runs on asio's steady clock, not the injected one.
+  const auto left = attempt_->timer.expiry() - asio::steady_timer::clock_type::now();
+  v.seconds_left = std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(left).count());
+  return v;
+}
+
 std::int64_t PairingService::lockout_remaining_s() const {
   const auto now = clock_.steady();
   if (now >= locked_until_) return 0;

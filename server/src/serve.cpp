@@ -18,6 +18,7 @@
 #include "lightwell/net/http_server.hpp"
 #include "lightwell/net/rtsp_server.hpp"
 #include "lightwell/net/udp_media.hpp"
+#include "lightwell/net/web_server.hpp"
 #include "lightwell/proto/nvhttp_xml.hpp"
 #include "lightwell/server/app_runner.hpp"
 #include "lightwell/server/control_service.hpp"
@@ -35,6 +36,8 @@
 #include "lightwell/server/state_store.hpp"
 #include "lightwell/server/stream_sessions.hpp"
 #include "lightwell/server/version.hpp"
+#include "lightwell/server/web_apps.hpp"
+#include "lightwell/server/web_service.hpp"
 
 namespace lightwell::server {
 namespace {
@@ -220,8 +223,10 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   StreamSessions sessions;
   // Declared after io, so it is destroyed first: its destructor stops a running app.
   const std::unique_ptr<AppController> app_controller = make_app_controller(io, setup, hub.get("apps"));
-  NvhttpService nvhttp(identity.uniqueid, all_apps(setup.config.apps), NvhttpOptions{name, ports, caps}, clients,
-                       pairing, sessions, *app_controller, hub.get("nvhttp"));
+  // Config-file apps, then the ones added on the web page (<state>/apps.json, docs/web.md).
+  WebAppStore web_apps(setup.state_dir, setup.config.apps);
+  NvhttpService nvhttp(identity.uniqueid, web_apps.apps(), NvhttpOptions{name, ports, caps}, clients, pairing,
+                       sessions, *app_controller, hub.get("nvhttp"));
 
   // Installed before "ready" is logged, so a signal sent after that line always lands here.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -265,7 +270,9 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   // starts one): nothing uses them yet (KMS capture is not built), and the ambient set would
   // reach every launched app. Low ports keep CAP_NET_BIND_SERVICE until bound (privileges.hpp).
   const CapMask bind_keep = bind_capabilities_needed(
-      {ports.https, ports.http, ports.video, ports.control, ports.audio, ports.rtsp}, unprivileged_port_start());
+      {ports.https, ports.http, ports.video, ports.control, ports.audio, ports.rtsp,
+       setup.config.network.web_ui ? ports.web : ports.https},
+      unprivileged_port_start());
   log.info("{}", describe_drop(drop_capabilities(bind_keep), "not used yet: KMS capture is not built"));
   ControlService control_stream = bind_or_explain(
       [&] { return ControlService(enet_options, hub.get("control-stream")); }, "control stream (ENet)", ports.control);
@@ -346,11 +353,49 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   auto https = http_listeners(io, setup.config.network, ports.https,
                               net::TlsIdentity{identity.certificate_pem, identity.private_key_pem},
                               guarded(&NvhttpService::handle_https, nvhttp), log, "HTTPS");
+  // The web page (issue 8, docs/web.md): after the nvhttp listeners, on the same addresses
+  // and io thread, answering only the configured networks.
+  std::optional<WebService> web;
+  std::vector<std::unique_ptr<net::WebServer>> web_servers;
+  if (setup.config.network.web_ui) {
+    auto filter = std::make_shared<NetworkFilter>(setup.config.security.web_ui_allowed_networks);
+    WebServiceDeps deps{setup.state_dir,
+                        clients,
+                        pairing,
+                        web_apps,
+                        [&nvhttp](const std::vector<App>& apps) { nvhttp.set_apps(apps); },
+                        [&streams] { return streams.status(); },
+                        [] { return probe_report(); },
+                        [&hub] { return hub.recent_lines(); }};
+    web.emplace(io, std::move(deps), hub.get("web"));
+    web_servers = listen_on<net::WebServer>(
+        setup.config.network, ports.web,
+        [&](const std::string& address) {
+          net::WebServerOptions options;
+          options.bind_address = address;
+          options.port = ports.web;
+          options.common_headers = WebService::security_headers();
+          options.allow_peer = [filter](const boost::asio::ip::address& peer) { return filter->allows(peer); };
+          // Box art uploads only: every other body is JSON of at most 64 KiB.
+          options.body_limit = [](std::string_view target) -> std::size_t {
+            const bool image = target.rfind("/api/apps/", 0) == 0 && target.size() > 6 &&
+                               target.substr(target.size() - 6) == "/image";
+            return image ? 4 * 1024 * 1024 : 64 * 1024;
+          };
+          return std::make_unique<net::WebServer>(io, options,
+                                                  net::TlsIdentity{identity.certificate_pem, identity.private_key_pem},
+                                                  [&web](const net::WebRequest& r, net::WebReply reply) {
+                                                    web->handle(r, std::move(reply));
+                                                  });
+        },
+        log, "web");
+  }
   video_socket->start();
   audio_socket->start();
   for (auto& s : rtsp) s->start();
   for (auto& s : http) s->start();
   for (auto& s : https) s->start();
+  for (auto& s : web_servers) s->start();
   if (bind_keep != 0) log.info("{}", describe_drop(drop_capabilities(0), "every listener is bound"));
   // Announced only once the listeners accept (protocol README "Discovery").
   MdnsPublisher mdns(hub.get("mdns"), mdns_instance_name(name), ports.http);
@@ -361,8 +406,11 @@ int run_serve(const Invocation& inv, LogHub& hub) {
     notifier.stopping();  // systemd shows "deactivating" at once (sd_notify(3) STOPPING=1)
     notifier.stop_watchdog();
     log.info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
-    // Reverse order of start-up; once nothing is pending, io.run() returns. The mDNS record
-    // goes first, so clients drop the host before its listeners close.
+    // Reverse order of start-up; once nothing is pending, io.run() returns. The web page
+    // goes first (its event streams would keep the loop busy), then the mDNS record, so
+    // clients drop the host before its listeners close.
+    for (auto& s : web_servers) s->stop();
+    if (web) web->stop();
     mdns.stop();
     for (auto& s : https) s->stop();
     for (auto& s : http) s->stop();
@@ -376,9 +424,10 @@ int run_serve(const Invocation& inv, LogHub& hub) {
     sessions.end();
     app_controller->stop();
   });
-  log.info("ready: HTTP {}/tcp, HTTPS {}/tcp, RTSP {}/tcp, control {}/udp, video {}/udp, audio {}/udp, control "
+  log.info("ready: HTTP {}/tcp, HTTPS {}/tcp, RTSP {}/tcp, control {}/udp, video {}/udp, audio {}/udp, web {}, control "
            "socket {}; stop with SIGINT or SIGTERM",
            ports.http, ports.https, ports.rtsp, ports.control, ports.video, ports.audio,
+           setup.config.network.web_ui ? fmt::format("https://<host>:{}/", ports.web) : std::string("disabled"),
            control_socket_path(setup.state_dir).string());
   notifier.ready(idle_status(clients.clients().size(), ports.http));
   notifier.start_watchdog();  // pings from this io thread: a hung loop stops them

@@ -2,6 +2,8 @@
 #include "lightwell/server/stream_controller.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -25,6 +27,16 @@ struct StreamController::Active {
   std::chrono::steady_clock::time_point announced_at;
   bool video_destination = false;
   bool audio_destination = false;
+  StreamSummary summary;
+  std::string client_name;
+  std::uint32_t bitrate_kbps = 0;
+  std::int64_t started_unix_s = 0;
+  // Written on the ENet thread (FEC status hook), read on the io thread.
+  struct FecCounters {
+    std::atomic<std::uint64_t> lost{0};
+    std::atomic<std::uint64_t> recovered{0};
+  };
+  std::shared_ptr<FecCounters> fec = std::make_shared<FecCounters>();
 };
 
 namespace {
@@ -125,6 +137,17 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
   expected.rikey = session.request.rikey;
   expected.encrypted = params.control_protocol == proto::kControlProtocolEncrypted;
   expected.hooks = make_hooks(generation, active->media, active->input);
+  // video.md §7: per frame the client reports data/parity packets sent and received. What
+  // did not arrive is lost; when enough arrived to decode, the missing data packets were
+  // rebuilt from parity (recovered).
+  expected.hooks.on_fec_status = [fec = active->fec](const proto::FrameFecStatus& f) {
+    const unsigned total = unsigned{f.total_data_packets} + f.total_parity_packets;
+    const unsigned got = unsigned{f.received_data_packets} + f.received_parity_packets;
+    if (got < total) fec->lost.fetch_add(total - got, std::memory_order_relaxed);
+    if (f.received_data_packets < f.total_data_packets && got >= f.total_data_packets) {
+      fec->recovered.fetch_add(unsigned{f.total_data_packets} - f.received_data_packets, std::memory_order_relaxed);
+    }
+  };
   control_.expect(std::move(expected));
 
   slog.info("streaming {}x{} at {} fps, H.264 {} kbps, FEC {}%, packets of {} bytes, video {}, audio {} channels "
@@ -133,6 +156,11 @@ int StreamController::start_stream(const StreamSession& session, const proto::St
             params.packet_size_bytes, params.video_encrypted() ? "encrypted" : "clear", params.audio_channels,
             high_quality ? "high" : "normal", params.audio_encrypted() ? "encrypted" : "clear",
             context.peer_address.to_string());
+  active->summary = StreamSummary{active->rtsp_peer.to_string(), params.width_px, params.height_px, params.fps,
+                                  params.codec, active->app_name};
+  active->client_name = session.client_name;
+  active->bitrate_kbps = bitrate_kbps;
+  active->started_unix_s = static_cast<std::int64_t>(std::time(nullptr));
   active_ = std::move(active);
   arm_watchdog();
   if (options_.on_stream_change) {
@@ -315,6 +343,12 @@ StreamStatus StreamController::status() const {
   s.video_destination = active_->video_destination;
   s.audio_destination = active_->audio_destination;
   s.media = active_->media->stats();
+  s.summary = active_->summary;
+  s.client_name = active_->client_name;
+  s.bitrate_kbps = active_->bitrate_kbps;
+  s.started_unix_s = active_->started_unix_s;
+  s.packets_lost = active_->fec->lost.load(std::memory_order_relaxed);
+  s.fec_recovered = active_->fec->recovered.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -399,9 +399,21 @@ TEST_CASE("doctor: uinput, PipeWire, Avahi, web credentials", "[doctor]") {
   UnixListener avahi(tmp / "avahi-socket");
   CHECK(check_avahi(tmp / "avahi-socket").status == CheckStatus::ok);
 
-  r = check_web_credentials();
+  Config web_off;
+  web_off.network.web_ui = false;
+  r = check_web_credentials(web_off, tmp.path());
   CHECK(r.status == CheckStatus::skipped);
-  CHECK(r.detail == "this version has no web admin page");
+  CHECK(contains(r.detail, "web_ui = false"));
+  r = check_web_credentials(Config{}, tmp.path());
+  CHECK(r.status == CheckStatus::skipped);
+  CHECK(contains(r.detail, "no web password set"));
+  CHECK(r.fix == "lightwell admin set-password");
+  lightwell::test::write_text(tmp / "admin.json", "{not json");
+  std::filesystem::permissions(tmp / "admin.json", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  r = check_web_credentials(Config{}, tmp.path());
+  CHECK(r.status == CheckStatus::problem);
+  CHECK(contains(r.detail, "admin.json"));
+  std::filesystem::remove(tmp / "admin.json");
 }
 
 TEST_CASE("doctor: report and exit status", "[doctor]") {
@@ -433,7 +445,8 @@ TEST_CASE("doctor on this machine: absent GPU and uinput are problems, exit 1", 
                            "onevpl: ", "pipewire: ", "uinput: ", "avahi: ", "web credentials: skipped"}) {
     CHECK(contains(text, name));
   }
-  CHECK(contains(text, "this version has no web admin page"));
+  CHECK(contains(text, "no web password set"));
+  CHECK(contains(text, "fix: lightwell admin set-password"));
   CHECK_FALSE(std::filesystem::exists(tmp / "state"));  // doctor creates nothing
   if (std::filesystem::exists("/dev/dri") || std::filesystem::exists("/dev/uinput")) {
     WARN("this machine has /dev/dri or /dev/uinput: the no-hardware expectations are not checked here");

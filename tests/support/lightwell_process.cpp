@@ -115,7 +115,7 @@ void LightwellProcess::write_config() const {
   std::ofstream cfg(config_file(), std::ios::trunc);
   cfg << "[server]\nname = \"" << options_.server_name << "\"\nbase_port = " << base_port_ << "\nlog_level = \""
       << options_.log_level << "\"\n"
-      << "[network]\nbind_addresses = [\"" << options_.bind_address << "\"]\nweb_ui = false\n"
+      << "[network]\nbind_addresses = [\"" << options_.bind_address << "\"]\nweb_ui = " << (options_.web_ui ? "true" : "false") << "\n"
       << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
       << options_.extra_config;
 }
@@ -237,6 +237,16 @@ std::string LightwellProcess::diagnostics() const {
 }
 
 CliResult LightwellProcess::cli(std::vector<std::string> args, std::chrono::milliseconds timeout) const {
+  return run_cli(std::move(args), nullptr, timeout);
+}
+
+CliResult LightwellProcess::cli_with_input(std::vector<std::string> args, const std::string& input,
+                                           std::chrono::milliseconds timeout) const {
+  return run_cli(std::move(args), &input, timeout);
+}
+
+CliResult LightwellProcess::run_cli(std::vector<std::string> args, const std::string* input,
+                                    std::chrono::milliseconds timeout) const {
   std::vector<std::string> full{lightwell_binary_path().string()};
   full.insert(full.end(), args.begin(), args.end());
   for (const std::string& opt : {std::string("--config"), config_file().string(), std::string("--state-dir"),
@@ -252,15 +262,25 @@ CliResult LightwellProcess::cli(std::vector<std::string> args, std::chrono::mill
   CStrings envp(environment());
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  int in_fds[2] = {-1, -1};
+  if (input != nullptr && ::pipe2(in_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (input != nullptr) ::dup2(in_fds[0], 0);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::execve(argv.pointers[0], argv.pointers.data(), envp.pointers.data());
     ::_exit(127);
   }
   ::close(fds[1]);
+  if (input != nullptr) {
+    // Small inputs (a password line) fit in the pipe buffer: written at once, then EOF.
+    ::close(in_fds[0]);
+    const ssize_t written = ::write(in_fds[1], input->data(), input->size());
+    (void)written;
+    ::close(in_fds[1]);
+  }
   CliResult result;
   const auto deadline = Clock::now() + timeout;
   for (;;) {

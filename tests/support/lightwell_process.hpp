@@ -46,6 +46,7 @@ struct LightwellOptions {
   // exec; empty: the test's own. The fault tests (tests/faults, docs/testing-faults.md) put the
   // server behind a veth link they can drop packets on.
   std::string network_namespace;
+  bool web_ui = false;       // [network] web_ui: the web page on base+1 (docs/web.md)
 };
 
 class LightwellProcess {
@@ -69,6 +70,9 @@ class LightwellProcess {
   std::string log() const;
   // `lightwell <args> --config <cfg> --state-dir <dir>`.
   CliResult cli(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)) const;
+  // The same with `input` as its standard input (a pipe, so not a terminal).
+  CliResult cli_with_input(std::vector<std::string> args, const std::string& input,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)) const;
   // `lightwell pair PIN [--name NAME]`, retried while the server says no attempt is pending
   // yet (the client's phase 1 may still be on its way), until within.
   CliResult enter_pin(const std::string& pin, const std::string& name,
@@ -78,6 +82,7 @@ class LightwellProcess {
   std::uint16_t http_port() const noexcept { return base_port_; }
   std::uint16_t https_port() const noexcept { return static_cast<std::uint16_t>(base_port_ - 5); }
   std::uint16_t rtsp_port() const noexcept { return static_cast<std::uint16_t>(base_port_ + 21); }
+  std::uint16_t web_port() const noexcept { return static_cast<std::uint16_t>(base_port_ + 1); }
   HostAddress address() const { return HostAddress{options_.bind_address, http_port(), https_port()}; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
   std::filesystem::path state_dir() const { return dir_ / "state"; }
@@ -91,6 +96,7 @@ class LightwellProcess {
   std::vector<std::string> environment() const;
   void write_config() const;
   void start_once(std::chrono::milliseconds ready_timeout);
+  CliResult run_cli(std::vector<std::string> args, const std::string* input, std::chrono::milliseconds timeout) const;
   LightwellOptions options_;
   std::filesystem::path dir_;
   std::uint16_t base_port_ = 0;

@@ -4,6 +4,7 @@
 //   lightwell [GLOBAL OPTIONS] COMMAND [ARGS]
 //   commands: serve | pair PIN [--name NAME] | clients list | clients unpair NAME|ID
 //             | probe | doctor | version | help [COMMAND]
+//             | admin set-password [--user NAME] | admin status
 //             | display edid --mode WxH[@HZ]... [--name NAME] [--output FILE]
 //             | display kernel-params --connector CONN [--firmware FILE]
 //             | display install --connector CONN --mode WxH[@HZ]... [--name NAME] [--firmware FILE]
@@ -15,6 +16,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <istream>
 #include <ostream>
 #include <span>
 #include <stdexcept>
@@ -29,6 +31,7 @@ namespace lightwell::server {
 enum class Command {
   serve, pair, clients_list, clients_unpair, probe, doctor, version, help,
   display_edid, display_kernel_params, display_install,  // headless helpers (docs/display.md)
+  admin_set_password, admin_status,                     // web page credentials (docs/web.md)
 };
 
 struct GlobalOptions {
@@ -50,6 +53,7 @@ struct Invocation {
   std::string display_output;   // display edid --output; empty: standard output
   std::string connector;        // display kernel-params/install --connector (e.g. HDMI-A-1)
   std::string firmware = "edid/lightwell.bin";  // relative to /lib/firmware
+  std::string admin_user = "admin";             // admin set-password --user
 };
 
 // A mistake in the command line; topic names the help page to point at ("" = overview).
@@ -76,6 +80,9 @@ struct CliIo {
   std::ostream& out;              // command output (help, lists, probe report)
   std::ostream& err;              // usage errors and the one start-up failure message
   std::ostream* log = nullptr;    // log lines; nullptr: stderr
+  // Where `admin set-password` reads the password (one line, no prompt); nullptr: the
+  // terminal without echo when stdin is one, else one line of stdin.
+  std::istream* in = nullptr;
 };
 
 // Parses and runs. Catches every error once and turns it into an exit code and one message.

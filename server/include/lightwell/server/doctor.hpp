@@ -71,7 +71,9 @@ CheckResult check_onevpl(const encode::OnevplRuntime& runtime, const Config& con
 CheckResult check_pipewire(const audio::AudioProbe& probe, const Config& config);
 CheckResult check_uinput(const input::InputProbe& probe, const Config& config, const std::string& user);
 CheckResult check_avahi(const std::filesystem::path& avahi_socket);
-CheckResult check_web_credentials();
+// ok: a web password is set; skipped: the page is disabled, or no password yet (fix: the
+// command); problem: admin.json unreadable/corrupt/too open.
+CheckResult check_web_credentials(const Config& config, const std::filesystem::path& state_dir);
 
 // Every check, in the printed order. `nft` is run here (if installed) for the firewall.
 std::vector<CheckResult> run_doctor_checks(const DoctorInputs& inputs);

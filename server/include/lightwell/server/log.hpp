@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -80,10 +81,15 @@ class LogHub {
   Log get(std::string component) const;
   void set_level(LogLevel level);
   LogLevel level() const noexcept;
+  // The last lines logged (up to kRecentLines, oldest first, formatted as on stderr without
+  // the line break), for the web page's Status view. Any thread.
+  static constexpr std::size_t kRecentLines = 200;
+  std::vector<std::string> recent_lines() const;
 
  private:
   explicit LogHub(std::shared_ptr<spdlog::sinks::sink> sink, LogLevel level);
   std::shared_ptr<spdlog::sinks::sink> sink_;
+  std::shared_ptr<spdlog::sinks::sink> ring_;  // spdlog ringbuffer_sink_mt, same level and format
 };
 
 }  // namespace lightwell::server

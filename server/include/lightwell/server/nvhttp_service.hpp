@@ -73,6 +73,10 @@ class NvhttpService {
   void handle_https(const net::HttpRequest& request, net::Responder respond);
 
   const std::vector<AppSlot>& apps() const noexcept { return apps_; }
+  // Replaces the catalogue (the web page saved an app): the next /applist, /appasset and
+  // /launch see it. A running app keeps running; ids follow the rule above, so unchanged
+  // names keep their ids.
+  void set_apps(const std::vector<App>& apps) { apps_ = assign_app_ids(apps); }
 
  private:
   struct Caller {  // the verified HTTPS client

@@ -109,6 +109,14 @@ class PairingService {
   void stop();
 
   bool attempt_pending() const noexcept { return attempt_ != nullptr; }
+  // The pending attempt as the web page shows it (read-only), nullopt when none.
+  struct PendingView {
+    boost::asio::ip::address peer;
+    std::string unique_id;
+    std::int64_t seconds_left = 0;  // until phase 1 (or the next phase) times out
+    bool pin_entered = false;
+  };
+  std::optional<PendingView> pending() const;
   // Seconds pairing stays locked from now; 0 when not locked.
   std::int64_t lockout_remaining_s() const;
 

@@ -75,6 +75,8 @@ class ClientStore {
   // Sets last_seen_unix_s of the client with this id and persists; false if no such client.
   // Callers throttle it (the nvhttp service writes at most once a minute per client).
   bool touch(std::string_view id, std::int64_t last_seen_unix_s);
+  // Sets the name of the client with this id and persists; false if no such client.
+  bool rename(std::string_view id, std::string name);
 
  private:
   explicit ClientStore(std::filesystem::path file) : file_(std::move(file)) {}

@@ -78,6 +78,15 @@ struct StreamStatus {
   bool video_destination = false;
   bool audio_destination = false;
   MediaStats media;
+  // For the web page's Session view (docs/web.md):
+  StreamSummary summary;
+  std::string client_name;          // the paired client's stored name
+  std::uint32_t bitrate_kbps = 0;   // encoder bitrate chosen at ANNOUNCE
+  std::int64_t started_unix_s = 0;
+  // From the client's 0x5502 FrameFecStatus reports (video.md §7), summed over the stream:
+  // packets that did not arrive, and data packets that FEC rebuilt.
+  std::uint64_t packets_lost = 0;
+  std::uint64_t fec_recovered = 0;
 };
 
 class StreamController {
