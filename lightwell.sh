@@ -34,6 +34,9 @@ case "$cmd" in
     ;;
   test)
     packaging/install-deps.sh
+    # The browser tests' driver (tests/web, docs/web-ui-testing.md): playwright-core from the
+    # lock file; it drives Debian's chromium, so no browser is downloaded.
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
     echo "== release build (-Wall -Wextra -Werror)"
     configure build/release
     cmake --build build/release -j "$JOBS"
