@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <system_error>
 #include <unordered_map>
@@ -143,6 +144,7 @@ class WebConnection : public std::enable_shared_from_this<WebConnection> {
     }
     text += "\r\n";
     queue(std::move(text));
+    watch_for_close();
     return true;
   }
 
@@ -165,6 +167,19 @@ class WebConnection : public std::enable_shared_from_this<WebConnection> {
   void queue(std::string data) {
     outbox_.push_back(std::move(data));
     if (!writing_) write_next();
+  }
+
+  // A streamed response lives until the client goes away. The handler holds only a weak
+  // WebStream, so this pending read is what keeps the connection alive between events (and
+  // it notices the client leaving: EOF or a reset ends the read). SSL streams allow one read
+  // and one write in flight at once (asio ssl::stream), so events keep flowing meanwhile.
+  // Anything the client sends on a streaming connection is discarded.
+  void watch_for_close() {
+    if (closed_) return;
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->watch_for_close();
+    });
   }
 
   void write_next() {
@@ -256,6 +271,7 @@ class WebConnection : public std::enable_shared_from_this<WebConnection> {
   std::optional<http::request_parser<http::string_body>> body_parser_;
   asio::steady_timer response_timer_;
   std::deque<std::string> outbox_;
+  std::array<char, 512> discard_{};
   bool writing_ = false;
   bool answered_ = false;
   bool streaming_ = false;

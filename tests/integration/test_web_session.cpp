@@ -50,5 +50,16 @@ TEST_CASE("web: the event stream delivers a stream event while a client streams"
   CHECK(contains(now.body, "\"active\":true"));
   CHECK_FALSE(contains(now.body, "\"frames_sent\":0,"));
   CHECK_FALSE(contains(now.body, "\"bitrate_kbps\":0,"));
+
+  // One connection carries event after event (the page's graph needs them every 500 ms);
+  // it must not end after the first write. Read for 6 s: a needle that never comes.
+  const std::string long_read = web.read_events_until("(never sent)", std::chrono::seconds(6));
+  std::size_t stream_events = 0;
+  for (auto at = long_read.find("event: stream\n"); at != std::string::npos;
+       at = long_read.find("event: stream\n", at + 1)) {
+    ++stream_events;
+  }
+  INFO(long_read);
+  CHECK(stream_events >= 3);
   sc.disconnect();
 }
