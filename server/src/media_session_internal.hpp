@@ -27,6 +27,7 @@
 
 #include "lightwell/server/media_session.hpp"
 #include "media_session_stages.hpp"
+#include "video_frame_convert.hpp"
 
 namespace lightwell::server {
 
@@ -73,6 +74,9 @@ struct MediaSession::Impl {
 
   // Threads (media_session_video.cpp, media_session_audio.cpp).
   void run_video(std::stop_token stop);
+  // A new frame source from backends.frame_source after a reinit; false (error set, logged
+  // when it changes) when the factory throws or refuses.
+  bool rebuild_source(std::string& error);
   void run_send(std::stop_token stop);
   void run_audio(std::stop_token stop);
 
@@ -105,6 +109,7 @@ struct MediaSession::Impl {
   // --- backends and stages (one thread each, see the header comment)
   std::unique_ptr<capture::FrameSource> frame_source;
   std::unique_ptr<encode::VideoEncoder> encoder;
+  std::unique_ptr<VideoFrameConverter> converter;  // RGB captures → NV12 (video thread)
   std::unique_ptr<audio::AudioSource> audio_source;
   std::unique_ptr<audio::AudioEncoder> audio_encoder;
   std::unique_ptr<media::VideoSendStage> video_send;

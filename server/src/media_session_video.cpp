@@ -41,11 +41,37 @@ std::uint32_t rtp_timestamp(Clock::time_point epoch, Clock::time_point at) {
   return static_cast<std::uint32_t>(static_cast<std::uint64_t>(ticks));
 }
 
+// A source that asked for a rebuild (reinit) is retried this often while the rebuild fails
+// (screen off, mode being set), and the session ends after this long without a screen.
+constexpr std::chrono::milliseconds kRebuildRetry{250};
+constexpr std::chrono::seconds kRebuildGiveUp{30};
+
 std::chrono::milliseconds capture_timeout(nanoseconds interval) {
   return std::chrono::ceil<std::chrono::milliseconds>(interval);
 }
 
 }  // namespace
+
+bool MediaSession::Impl::rebuild_source(std::string& error) {
+  const auto& p = config.params;
+  std::unique_ptr<capture::FrameSource> rebuilt;
+  try {
+    rebuilt = backends.frame_source ? backends.frame_source(p.width_px, p.height_px) : nullptr;
+  } catch (const std::exception& e) {
+    if (error != e.what()) log.warn("video: capture source not rebuilt yet (retrying): {}", e.what());
+    error = e.what();
+    return false;
+  }
+  if (!rebuilt) {
+    if (error.empty()) log.warn("video: capture source not rebuilt yet (retrying)");
+    error = "the capture backend refused";
+    return false;
+  }
+  log.info("video: capture source rebuilt: {}", rebuilt->name());
+  frame_source = std::move(rebuilt);
+  error.clear();
+  return true;
+}
 
 void MediaSession::Impl::run_video(std::stop_token stop) {
   name_this_thread("video");
@@ -60,6 +86,9 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
   bool need_first_idr = true;  // video.md §2: the first frame sent must be an IDR
   bool mark_after_rfi = false;
   capture::Frame frame;
+  std::uint32_t last_width_px = 0, last_height_px = 0;
+  Clock::time_point rebuild_failing_since{}, next_rebuild_at{};
+  std::string rebuild_error;
   while (!stop.stop_requested() && !failed()) {
     auto deadline = t0 + frame_offset(k, frame_rate_x100);
     const auto now = Clock::now();
@@ -72,24 +101,33 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
     if (!sleep_until(stop, deadline)) break;
     ++k;
 
+    if (!frame_source) {
+      // The source asked for a rebuild that did not work yet (the screen is off, the mode is
+      // being changed): try again every kRebuildRetry, keep the session, give up after
+      // kRebuildGiveUp without a screen.
+      const auto t = Clock::now();
+      if (t < next_rebuild_at) continue;
+      if (!rebuild_source(rebuild_error)) {
+        if (t - rebuild_failing_since >= kRebuildGiveUp) {
+          fatal(proto::kTerminationGraceful, "video capture: no screen for " +
+                                                 std::to_string(kRebuildGiveUp.count()) + " s: " + rebuild_error);
+          break;
+        }
+        next_rebuild_at = t + kRebuildRetry;
+        continue;
+      }
+      need_first_idr = true;
+    }
     const auto status = frame_source->capture(frame, capture_timeout(frame_interval));
     if (status == capture::CaptureStatus::timeout) continue;  // nothing new this interval
     if (status == capture::CaptureStatus::reinit) {
-      // The source asks to be rebuilt (mode change, KMS plane gone); the next frame is an IDR.
+      // The source asks to be rebuilt (mode change, KMS plane gone): a new one now if that
+      // works, else retried above; the next frame is an IDR either way.
       log.info("video: capture source {} asks to be rebuilt", frame_source->name());
-      std::unique_ptr<capture::FrameSource> rebuilt;
-      try {
-        rebuilt = backends.frame_source(p.width_px, p.height_px);
-      } catch (const std::exception& e) {
-        fatal(proto::kTerminationGraceful, std::string("video capture: rebuild failed: ") + e.what());
-        break;
-      }
-      if (!rebuilt) {
-        fatal(proto::kTerminationGraceful, "video capture: rebuild failed");
-        break;
-      }
-      frame_source = std::move(rebuilt);
-      need_first_idr = true;
+      frame_source.reset();
+      rebuild_failing_since = Clock::now();
+      next_rebuild_at = rebuild_failing_since;
+      rebuild_error.clear();
       continue;
     }
     if (status != capture::CaptureStatus::ok) {
@@ -126,7 +164,25 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
       }
     }
 
-    auto result = encoder->encode(frame, force_idr);
+    std::string convert_error;
+    const capture::Frame* to_encode = converter->prepare(frame, convert_error);
+    if (to_encode == nullptr) {
+      fatal(proto::kTerminationFrameConversionFailed, "video: cannot prepare the frame for the encoder: " + convert_error);
+      break;
+    }
+    if (frame.width_px != last_width_px || frame.height_px != last_height_px) {
+      last_width_px = frame.width_px;
+      last_height_px = frame.height_px;
+      if (converter->scaled()) {
+        const auto r = encode::fit_rect(frame.width_px, frame.height_px, p.width_px, p.height_px);
+        log.info("video: the screen is {}x{}, the stream {}x{}: scaled to {}x{} at ({}, {}) with black bars",
+                 frame.width_px, frame.height_px, p.width_px, p.height_px, r.width_px, r.height_px, r.x_px, r.y_px);
+      } else {
+        log.info("video: frames of {}x{} from {}", frame.width_px, frame.height_px, frame_source->name());
+      }
+    }
+
+    auto result = encoder->encode(*to_encode, force_idr);
     if (result.status != encode::EncodeStatus::ok) {
       fatal(proto::kTerminationFrameConversionFailed,
             "video encoder " + std::string(encoder->name()) + " failed: " + result.error);
