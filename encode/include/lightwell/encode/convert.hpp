@@ -6,7 +6,7 @@
 // every buffer; the source is only read and the destination only written, both for the call.
 // Thread: any; calls on disjoint destinations may run concurrently.
 //
-// Arithmetic (docs/STATUS-convert.md): fixed-point with 15 fractional bits, coefficients
+// Arithmetic (docs/capture-kms.md "Colour"): fixed-point with 15 fractional bits, coefficients
 // derived from Kr/Kb (ITU-R BT.601-7 §2.5, BT.709-6 item 3.2, BT.2020-2 table 4), chroma is
 // the 2×2 box average of R'G'B' converted once (centre siting, see below), rounded half up,
 // clamped to 0–255. Every path gives bit-identical output (the tests check it).
