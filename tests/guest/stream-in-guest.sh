@@ -18,7 +18,7 @@ cp "$lightwell" "$work/payload/lightwell"
 cp "$program" "$work/payload/lightwell_stream_guest"
 
 set +e
-out=$(bash "$runner" -d "$kind" -t "${LIGHTWELL_GUEST_TIMEOUT_S:-280}" -m 1536 -s "$work/share" "$work/payload" -- \
+out=$(bash "$runner" -d "$kind" -t "${LIGHTWELL_GUEST_TIMEOUT_S:-540}" -m 1536 -s "$work/share" "$work/payload" -- \
       ./lightwell_stream_guest /dev/dri/card0 /mnt/host/frames.bin 2>&1)
 rc=$?
 set -e

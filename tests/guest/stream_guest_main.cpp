@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
   ::setenv("LIGHTWELL_BINARY", "/test/lightwell", 1);
   LightwellOptions options;
   options.log_level = "info";
-  options.extra_config = "[video]\ncapture = \"kms\"\n[input]\nenabled = false\n";
+  options.capture = "kms";
+  options.extra_config = "[input]\nenabled = false\n";
   LightwellProcess host(options);
   try {
     host.start(std::chrono::milliseconds(150'000));
