@@ -116,6 +116,7 @@ void LightwellProcess::write_config() const {
       << options_.log_level << "\"\n"
       << "[network]\nbind_addresses = [\"127.0.0.1\"]\nweb_ui = false\n"
       << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
+      << "[video]\ncapture = \"" << options_.capture << "\"\n"
       << options_.extra_config;
 }
 
