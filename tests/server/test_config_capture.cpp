@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lightwell/server/config.hpp"
+#include "lightwell/server/config_file.hpp"
 
 using namespace lightwell::server;
 
