@@ -152,6 +152,27 @@ int main(int argc, char** argv) {
         },
         min_seconds);
     report.add(Figure{std::string("memcpy_frame/") + s.label, copy * 1e3, "ms/frame", ""});
+
+    // The session's path when the screen's size is not the stream's (docs/capture-kms.md
+    // "Size"): a 16:10 screen of ~2/3 the stream's width, letterboxed (nearest neighbour) into
+    // a stream-sized XRGB canvas, then converted. Screen frames rotate through kSources.
+    const std::uint32_t sw = s.width * 2 / 3 & ~1U, sh = sw * 10 / 16 & ~1U;
+    const std::size_t spitch = 4u * sw;
+    next = 0;
+    bool ok = true;
+    const double scaled = lightwell::bench::seconds_per_call(
+        [&] {
+          const encode::XrgbView screen{sources[static_cast<std::size_t>(next)].data(), spitch, sw, sh};
+          next = (next + 1) % kSources;
+          ok = ok && encode::scale_xrgb_letterbox(screen, staging.data(), pitch, s.width, s.height);
+          ok = ok && encode::convert_xrgb_to_nv12(encode::XrgbView{staging.data(), pitch, s.width, s.height}, dst,
+                                                  {encode::ColorSpace::rec709, false});
+        },
+        min_seconds);
+    report.add(Figure{std::string("letterbox+convert/") + s.label + "/from-" + std::to_string(sw) + "x" +
+                          std::to_string(sh),
+                      scaled * 1e3, "ms/frame", ""});
+    if (!ok) return 1;
   }
   return 0;
 }

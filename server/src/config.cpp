@@ -32,6 +32,15 @@ std::string_view to_string(EncoderPreference e) noexcept {
   return "auto";
 }
 
+std::string_view to_string(CaptureKind k) noexcept {
+  switch (k) {
+    case CaptureKind::automatic: return "auto";
+    case CaptureKind::kms: return "kms";
+    case CaptureKind::test_pattern: return "test-pattern";
+  }
+  return "auto";
+}
+
 std::string mdns_instance_name(std::string_view server_name) {
   // DNS labels are at most 63 octets (RFC 1035 §2.3.4); protocol/README.md "Discovery".
   std::string name(server_name.substr(0, 63));

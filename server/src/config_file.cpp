@@ -252,6 +252,10 @@ void read_video(Section s, VideoOptions& o) {
   s.choice("encoder", o.encoder,
            {{"auto", EncoderPreference::automatic}, {"vaapi", EncoderPreference::vaapi},
             {"qsv", EncoderPreference::qsv}, {"software", EncoderPreference::software}});
+  s.choice("capture", o.capture,
+           {{"auto", CaptureKind::automatic}, {"kms", CaptureKind::kms}, {"test-pattern", CaptureKind::test_pattern}});
+  s.string("card", o.card);
+  s.string("connector", o.connector);
   s.integer("min_bitrate_kbps", o.min_bitrate_kbps, 100, 500000);
   s.integer("max_bitrate_kbps", o.max_bitrate_kbps, 100, 500000);
   if (o.min_bitrate_kbps > o.max_bitrate_kbps) {

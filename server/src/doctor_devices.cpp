@@ -25,10 +25,10 @@ CheckResult result(std::string name, CheckStatus status, std::string detail, std
 // The three ways to light a connector without a monitor (docs/packaging.md, kernel docs
 // "modedb" for video=, drm.edid_firmware= in kernel-parameters.txt, vkms(4)).
 constexpr std::string_view kHeadlessFix =
-    "light a connector: plug in a monitor or an HDMI/DP dummy plug; or force one on the kernel command line, "
-    "e.g. video=HDMI-A-1:e drm.edid_firmware=HDMI-A-1:edid/1920x1080.bin (an EDID file under "
-    "/usr/lib/firmware/edid/), then reboot; or, in a VM without a display device, the virtual KMS driver: "
-    "sudo modprobe vkms";
+    "light a connector: plug in a monitor or an HDMI/DP dummy plug; or give a connector a generated EDID and force "
+    "it on: sudo lightwell display install --connector HDMI-A-1 --mode 1920x1080@60 (prints the kernel "
+    "parameters to add, then reboot); or, in a VM without a display device, the virtual KMS driver: "
+    "sudo modprobe vkms plus a mode set on it. docs/display.md explains each";
 
 bool is_intel(const encode::RenderNode& node) { return node.vendor.find("Intel") != std::string::npos; }
 

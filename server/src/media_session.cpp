@@ -147,6 +147,10 @@ MediaSession::Impl::Impl(MediaSessionConfig c, const MediaBackends& b, Log l, Fa
 
   frame_source = make_backend<capture::FrameSource>(
       "capture", [&]() { return backends.frame_source ? backends.frame_source(p.width_px, p.height_px) : nullptr; });
+  // The negotiated matrix and range (video.md §10.1) go to both the encoder's VUI and the
+  // converter, so the pixels and their tags always agree.
+  converter = std::make_unique<VideoFrameConverter>(p.width_px, p.height_px,
+                                                    encode::YuvFormat{enc.color_space, enc.full_range});
   encoder = make_backend<encode::VideoEncoder>(
       "video encoder", [&]() { return backends.video_encoder ? backends.video_encoder(enc) : nullptr; });
   audio_source = make_backend<audio::AudioSource>(

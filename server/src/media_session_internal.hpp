@@ -27,6 +27,7 @@
 
 #include "lightwell/server/media_session.hpp"
 #include "media_session_stages.hpp"
+#include "video_frame_convert.hpp"
 
 namespace lightwell::server {
 
@@ -105,6 +106,7 @@ struct MediaSession::Impl {
   // --- backends and stages (one thread each, see the header comment)
   std::unique_ptr<capture::FrameSource> frame_source;
   std::unique_ptr<encode::VideoEncoder> encoder;
+  std::unique_ptr<VideoFrameConverter> converter;  // RGB captures → NV12 (video thread)
   std::unique_ptr<audio::AudioSource> audio_source;
   std::unique_ptr<audio::AudioEncoder> audio_encoder;
   std::unique_ptr<media::VideoSendStage> video_send;

@@ -75,6 +75,7 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
   // Capture times of the last few frames by source sequence, for encoders that return a frame
   // one call later (EncodeStatus::pending). Fixed size: no allocation on the video thread.
   std::array<std::pair<std::uint64_t, Clock::time_point>, 8> captured_at_of{};
+  std::uint32_t last_width_px = 0, last_height_px = 0;
   while (!stop.stop_requested() && !failed()) {
     auto deadline = t0 + frame_offset(k, frame_rate_x100);
     const auto now = Clock::now();
@@ -168,8 +169,26 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
       }
     }
 
+    std::string convert_error;
+    const capture::Frame* to_encode = converter->prepare(frame, convert_error);
+    if (to_encode == nullptr) {
+      fatal(proto::kTerminationFrameConversionFailed, "video: cannot prepare the frame for the encoder: " + convert_error);
+      break;
+    }
+    if (frame.width_px != last_width_px || frame.height_px != last_height_px) {
+      last_width_px = frame.width_px;
+      last_height_px = frame.height_px;
+      if (converter->scaled()) {
+        const auto r = encode::fit_rect(frame.width_px, frame.height_px, p.width_px, p.height_px);
+        log.info("video: the screen is {}x{}, the stream {}x{}: scaled to {}x{} at ({}, {}) with black bars",
+                 frame.width_px, frame.height_px, p.width_px, p.height_px, r.width_px, r.height_px, r.x_px, r.y_px);
+      } else {
+        log.info("video: frames of {}x{} from {}", frame.width_px, frame.height_px, frame_source->name());
+      }
+    }
+
     captured_at_of[frame.sequence % captured_at_of.size()] = {frame.sequence, frame.captured_at};
-    auto result = encoder->encode(frame, force_idr);
+    auto result = encoder->encode(*to_encode, force_idr);
     if (result.status == encode::EncodeStatus::error) {
       fatal(proto::kTerminationFrameConversionFailed,
             "video encoder " + std::string(encoder->name()) + " failed: " + result.error);

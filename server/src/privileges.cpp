@@ -162,7 +162,7 @@ FileCaps file_capabilities(const std::string& path) {
   return out;
 }
 
-CapabilityDrop drop_capabilities(CapMask keep) {
+CapabilityDrop drop_capabilities(CapMask keep, CapMask dormant) {
   CapabilityDrop drop;
   const auto before = current_capabilities();
   if (!before) {
@@ -176,20 +176,21 @@ CapabilityDrop drop_capabilities(CapMask keep) {
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0UL, 0UL, 0UL) != 0) {
     drop.error = fmt::format("prctl(PR_CAP_AMBIENT_CLEAR_ALL): {}", std::strerror(errno));
   }
-  const CapMask target = keep & before->permitted;
+  const CapMask target = (keep | dormant) & before->permitted;
+  const CapMask target_effective = keep & before->permitted;
   drop.kept = target;
-  drop.missing_keep = keep & ~before->permitted;
+  drop.missing_keep = (keep | dormant) & ~before->permitted;
   drop.dropped = (before->permitted | before->effective) & ~target;
-  if (before->permitted != target || before->effective != target || before->inheritable != 0) {
+  if (before->permitted != target || before->effective != target_effective || before->inheritable != 0) {
     __user_cap_header_struct header{};
     header.version = _LINUX_CAPABILITY_VERSION_3;
     header.pid = 0;
     std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3> data{};
     for (std::size_t i = 0; i < data.size(); ++i) {
-      const auto word = static_cast<std::uint32_t>(target >> (32 * i));
-      // Effective = permitted: a kept capability is for use (KMS capture), not to be raised later.
-      data[i].effective = word;
-      data[i].permitted = word;
+      // `keep` is for use now (binding a low port); `dormant` waits in permitted until
+      // set_effective raises it around the one call that needs it (KMS GetFB2).
+      data[i].effective = static_cast<std::uint32_t>(target_effective >> (32 * i));
+      data[i].permitted = static_cast<std::uint32_t>(target >> (32 * i));
       data[i].inheritable = 0;
     }
     // Lowering every set is always allowed (capset(2)).
@@ -199,6 +200,25 @@ CapabilityDrop drop_capabilities(CapMask keep) {
   }
   drop.after = current_capabilities().value_or(CapabilitySets{});
   return drop;
+}
+
+bool set_effective(CapMask caps, bool raised) {
+  __user_cap_header_struct header{};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  header.pid = 0;  // this thread
+  std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3> data{};
+  if (::syscall(SYS_capget, &header, data.data()) != 0) return false;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto word = static_cast<std::uint32_t>(caps >> (32 * i));
+    if (raised) {
+      data[i].effective |= word;
+    } else {
+      data[i].effective &= ~word;
+    }
+  }
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  header.pid = 0;
+  return ::syscall(SYS_capset, &header, data.data()) == 0;
 }
 
 CapMask bind_capabilities_needed(const std::vector<std::uint16_t>& ports, int unprivileged_port_start) {
@@ -227,7 +247,13 @@ std::string describe_drop(const CapabilityDrop& drop, std::string_view why) {
     } else {
       line += "nothing to drop";
     }
-    if (drop.kept != 0) line += fmt::format("; kept {} (permitted and effective)", describe_caps(drop.kept));
+    const CapMask kept_effective = drop.kept & drop.after.effective;
+    const CapMask kept_dormant = drop.kept & ~drop.after.effective;
+    if (kept_effective != 0) line += fmt::format("; kept {} (permitted and effective)", describe_caps(kept_effective));
+    if (kept_dormant != 0) {
+      line += fmt::format("; kept {} permitted but not effective (raised only around its one use)",
+                          describe_caps(kept_dormant));
+    }
     if (drop.ambient_cleared != 0) {
       line += fmt::format("; ambient set cleared (launched apps no longer inherit {})", describe_short(drop.ambient_cleared));
     }

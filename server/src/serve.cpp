@@ -27,6 +27,7 @@
 #include "lightwell/server/host_caps.hpp"
 #include "lightwell/server/nvhttp_service.hpp"
 #include "lightwell/server/pairing_service.hpp"
+#include "lightwell/server/capture_backend.hpp"
 #include "lightwell/server/privileges.hpp"
 #include "lightwell/server/rtsp_service.hpp"
 #include "lightwell/server/service_notifier.hpp"
@@ -267,13 +268,29 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   enet_options.bind_address = enet_bind_address(setup.config.network);
   enet_options.port = ports.control;
   // Capabilities go before the first thread starts (capset acts per thread; the ENet host
-  // starts one): nothing uses them yet (KMS capture is not built), and the ambient set would
-  // reach every launched app. Low ports keep CAP_NET_BIND_SERVICE until bound (privileges.hpp).
+  // starts one, and threads copy their creator's sets): the ambient set would reach every
+  // launched app. Low ports keep CAP_NET_BIND_SERVICE until bound (privileges.hpp). KMS
+  // capture keeps CAP_SYS_ADMIN permitted but not effective: the video thread raises it only
+  // around drmModeGetFB2 + the PRIME export (docs/capture-kms.md "Capabilities").
   const CapMask bind_keep = bind_capabilities_needed(
       {ports.https, ports.http, ports.video, ports.control, ports.audio, ports.rtsp,
        setup.config.network.web_ui ? ports.web : ports.https},
       unprivileged_port_start());
-  log.info("{}", describe_drop(drop_capabilities(bind_keep), "not used yet: KMS capture is not built"));
+  const bool kms_wanted = setup.config.video.capture != CaptureKind::test_pattern;
+  const CapMask kms_dormant = kms_wanted ? cap_bit(kCapSysAdmin) : 0;
+  log.info("{}", describe_drop(drop_capabilities(bind_keep, kms_dormant),
+                               kms_wanted ? "not used by the server; cap_sys_admin only for KMS capture"
+                                          : "not used: [video] capture = \"test-pattern\""));
+  const CaptureChoice capture_choice =
+      choose_capture(setup.config.video, kms_options(setup.config.video, kms_wanted));
+  if (capture_choice.warning) {
+    log.warn("{}", capture_choice.message);
+  } else {
+    log.info("{}", capture_choice.message);
+  }
+  if (kms_wanted && capture_choice.kind != CaptureKind::kms) {
+    log.info("{}", describe_drop(drop_capabilities(bind_keep), "KMS capture is not used"));
+  }
   ControlService control_stream = bind_or_explain(
       [&] { return ControlService(enet_options, hub.get("control-stream")); }, "control stream (ENet)", ports.control);
 
@@ -283,8 +300,10 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   stream_options.on_stream_change = [&notifier, &clients, http = ports.http](const std::optional<StreamSummary>& s) {
     notifier.status(s ? streaming_status(*s) : idle_status(clients.clients().size(), http));
   };
-  StreamController streams(io, *app_controller, control_stream, media_backends(setup.config.audio),
-                           stream_options, hub.get("stream"));
+  MediaBackends backends = media_backends(setup.config.audio);
+  backends.frame_source = frame_source_factory(capture_choice);
+  StreamController streams(io, *app_controller, control_stream, std::move(backends), stream_options,
+                           hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
   auto media_socket = [&](std::uint16_t port, bool video) {
     net::UdpDatagramHandler handler = [&streams, video](std::span<const std::uint8_t> datagram,

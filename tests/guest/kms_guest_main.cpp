@@ -10,6 +10,9 @@
 //   C. the parent sets another mode with a new buffer and pattern: the child's source must say
 //      reinit, and a new source (default options: first lit card) must capture the new size
 //      pixel-exact;
+//   F. (before C) a cursor set with drmModeSetCursor/MoveCursor (where the driver has a cursor
+//      plane): the captured frame is the premultiplied blend of it over the picture, pixel
+//      for pixel; hidden again, the plain picture;
 //   E. an RGB565 framebuffer (where the driver scans one out: vkms): error naming RG16;
 //   D. the parent switches the CRTC off: reinit again, and opening a source now fails with the
 //      headless hint (it must name `lightwell display` and vkms). At the end the child checks
@@ -25,6 +28,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -163,6 +167,77 @@ bool show_rgb565(int fd, std::uint32_t crtc, std::uint32_t conn, drmModeModeInfo
   return true;
 }
 
+// The cursor image: 64x64 premultiplied ARGB8888 with every alpha from 0 to 255 (so both the
+// "skip" and the blend arithmetic are exercised); colour channels never exceed alpha.
+constexpr std::uint32_t kCursor = 64;
+constexpr int kCursorX = 100, kCursorY = 60;
+std::uint32_t cursor_argb(std::uint32_t x, std::uint32_t y) {
+  const std::uint32_t a = (x * 4U + y) & 0xffU;
+  return (a << 24) | (a << 16) | ((a / 2U) << 8) | (a * x / 63U);
+}
+
+bool show_cursor(int fd, std::uint32_t crtc) {
+  drm_mode_create_dumb create{};
+  create.width = kCursor;
+  create.height = kCursor;
+  create.bpp = 32;
+  if (drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) != 0) return false;
+  drm_mode_map_dumb map{};
+  map.handle = create.handle;
+  if (drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) != 0) return false;
+  void* p = mmap(nullptr, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(map.offset));
+  if (p == MAP_FAILED) return false;
+  for (std::uint32_t y = 0; y < kCursor; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(static_cast<std::uint8_t*>(p) + static_cast<std::size_t>(y) * create.pitch);
+    for (std::uint32_t x = 0; x < kCursor; ++x) row[x] = cursor_argb(x, y);
+  }
+  munmap(p, create.size);
+  if (drmModeSetCursor(fd, crtc, create.handle, kCursor, kCursor) != 0) {
+    std::printf("setter: drmModeSetCursor: %s\n", std::strerror(errno));
+    return false;
+  }
+  if (drmModeMoveCursor(fd, crtc, kCursorX, kCursorY) != 0) return false;
+  std::printf("setter: cursor at (%d, %d)\n", kCursorX, kCursorY);
+  return true;
+}
+
+// Captures once; inside the cursor's rectangle every pixel must be the premultiplied
+// source-over blend of cursor_argb over pattern(seed), outside pattern(seed) itself.
+bool capture_with_cursor(lightwell::capture::KmsFrameSource& src, std::uint32_t w, std::uint32_t h, std::uint32_t seed) {
+  Frame f;
+  if (src.capture(f, std::chrono::milliseconds(1000)) != CaptureStatus::ok) {
+    std::printf("FAIL: capture: %s\n", std::string(src.last_error()).c_str());
+    return false;
+  }
+  std::size_t bad = 0;
+  for (std::uint32_t y = 0; y < h; ++y) {
+    for (std::uint32_t x = 0; x < w; ++x) {
+      std::uint32_t got = 0;
+      std::memcpy(&got, f.planes[0].data + y * f.planes[0].stride_bytes + x * 4U, 4);
+      std::uint32_t want = pattern(x, y, w, h, seed);
+      const bool inside = x >= static_cast<std::uint32_t>(kCursorX) && x < kCursorX + kCursor &&
+                          y >= static_cast<std::uint32_t>(kCursorY) && y < kCursorY + kCursor;
+      if (inside) {
+        const std::uint32_t c = cursor_argb(x - kCursorX, y - kCursorY);
+        const std::uint32_t a = c >> 24;
+        std::uint32_t blended = 0;
+        for (int k = 0; k < 3; ++k) {
+          const std::uint32_t cs = (c >> (8 * k)) & 0xffU, d = (want >> (8 * k)) & 0xffU;
+          blended |= std::min(255U, cs + (d * (255U - a) + 127U) / 255U) << (8 * k);
+        }
+        want = blended;
+      }
+      if ((got & 0x00ffffffU) != want) {
+        if (bad < 5) std::printf("  mismatch at (%u,%u)%s: got %06x want %06x\n", x, y, inside ? " (cursor)" : "", got & 0xffffffU, want);
+        ++bad;
+      }
+    }
+  }
+  std::printf("%s: cursor frame, %zu of %u pixels differ (cursor frames so far %llu)\n", bad == 0 ? "ok" : "FAIL", bad,
+              w * h, static_cast<unsigned long long>(src.cursor_frames()));
+  return bad == 0;
+}
+
 int child(const char* card, const std::string& connector, std::uint32_t w1, std::uint32_t h1, std::uint32_t w2,
           std::uint32_t h2, int to_parent, int from_parent) {
   const int fds_before = open_fd_count();
@@ -182,6 +257,18 @@ int child(const char* card, const std::string& connector, std::uint32_t w1, std:
     // The kernel reuses a removed fb's id: the cached mapping of that id must not be trusted.
     std::printf("B3. remove the second buffer, show a new one (usually under the same fb id)\n");
     if (!ask(to_parent, from_parent, '3') || !capture_and_compare(*opened.source, w1, h1, 4)) return 13;
+    // The cursor plane, composited at its CRTC_X/CRTC_Y (premultiplied alpha), then gone again.
+    const char cursor = ask_step(to_parent, from_parent, 'c');
+    if (cursor == 'k') {
+      std::printf("F. cursor plane shown\n");
+      if (!capture_with_cursor(*opened.source, w1, h1, 4)) return 17;
+      if (!ask(to_parent, from_parent, 'h') || !capture_and_compare(*opened.source, w1, h1, 4)) return 18;
+      std::printf("F. cursor hidden: the plain picture again\n");
+    } else if (cursor == 'n') {
+      std::printf("F. skipped: this driver has no cursor plane (drmModeSetCursor refused)\n");
+    } else {
+      return 19;
+    }
     if (!ask(to_parent, from_parent, '4')) return 4;
     Frame f;
     const auto st = opened.source->capture(f, std::chrono::milliseconds(1000));
@@ -309,6 +396,15 @@ int main(int argc, char** argv) {
           if (write(to_child[1], "n", 1) != 1) ok = false;
           continue;
         }
+        break;
+      case 'c':
+        if (!show_cursor(fd, crtc)) {
+          if (write(to_child[1], "n", 1) != 1) ok = false;
+          continue;
+        }
+        break;
+      case 'h':
+        ok = drmModeSetCursor(fd, crtc, 0, 0, 0) == 0;
         break;
       case '5':
         ok = drmModeSetCrtc(fd, crtc, 0, 0, 0, nullptr, 0, nullptr) == 0;

@@ -117,6 +117,7 @@ void LightwellProcess::write_config() const {
       << options_.log_level << "\"\n"
       << "[network]\nbind_addresses = [\"" << options_.bind_address << "\"]\nweb_ui = " << (options_.web_ui ? "true" : "false") << "\n"
       << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
+      << "[video]\ncapture = \"" << options_.capture << "\"\n"
       << options_.extra_config;
 }
 

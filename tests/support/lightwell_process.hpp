@@ -38,6 +38,10 @@ struct LightwellOptions {
   // [audio] source: the test tone by default, so tests that check tones need no PipeWire;
   // "pipewire" with `environment` pointing at a PipeWireFixture (issue 6).
   std::string audio_source = "test-tone";
+  // [video] capture: the test pattern by default, so tests that check the pattern do not
+  // stream a developer's real screen ("auto" would pick KMS where a CRTC is lit); "kms" in
+  // the guest streaming test (docs/capture-kms.md).
+  std::string capture = "test-pattern";
   std::vector<std::string> environment;  // extra NAME=value for the server process
   std::string extra_config;  // appended verbatim to the generated TOML
   // [network] bind_addresses and the address tests reach the server at (readiness, address()).

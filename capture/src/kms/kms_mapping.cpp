@@ -166,6 +166,18 @@ MappedFb::Check MappedFb::recheck() const {
   return same ? Check::same : Check::changed;
 }
 
+const std::uint8_t* MappedFb::pixels() const noexcept {
+  return map_ == nullptr ? nullptr : static_cast<const std::uint8_t*>(map_) + buffer_.offsets_bytes[0];
+}
+
+void MappedFb::begin_read() const noexcept {
+  if (buffer_.via_prime) dmabuf_sync(buffer_.dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+}
+
+void MappedFb::end_read() const noexcept {
+  if (buffer_.via_prime) dmabuf_sync(buffer_.dmabuf_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
 bool MappedFb::copy_out(std::uint32_t x_px, std::uint32_t y_px, std::uint32_t w_px, std::uint32_t h_px,
                         std::uint8_t* dst, std::size_t dst_stride, std::string& error) const {
   const std::size_t pitch = buffer_.pitches_bytes[0];

@@ -26,6 +26,7 @@ struct PropsFree { void operator()(drmModeObjectProperties* p) const noexcept { 
 struct PropFree { void operator()(drmModePropertyRes* p) const noexcept { drmModeFreeProperty(p); } };
 
 constexpr std::uint64_t plane_type_primary = 1;  // DRM_PLANE_TYPE_PRIMARY
+constexpr std::uint64_t plane_type_cursor = 2;   // DRM_PLANE_TYPE_CURSOR
 
 std::string connector_name(const drmModeConnector& conn) {
   const char* type = drmModeGetConnectorTypeName(conn.connector_type);
@@ -79,6 +80,10 @@ Fd open_card(const std::filesystem::path& card, std::string& error) {
     error = card.string() + ": the driver refuses DRM_CLIENT_CAP_UNIVERSAL_PLANES: " + std::strerror(errno);
     return Fd{};
   }
+  // Only for reading the cursor plane's CRTC_X/CRTC_Y (atomic-only properties, hidden from
+  // other clients: drm_mode_obj_get_properties_ioctl). Setting it needs no privilege; a
+  // driver without atomic modesetting refuses it and frames come without the cursor.
+  (void)drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1);
   return fd;
 }
 
@@ -125,14 +130,24 @@ bool find_scanout(int fd, const std::filesystem::path& card, const std::string& 
                               : "connector " + connector + " on " + card.string() + " is not lit";
     return false;
   }
+  std::uint32_t crtc_mask = 0;  // possible_crtcs is a bit mask of CRTC indices
+  for (int i = 0; i < res->count_crtcs; ++i) {
+    if (res->crtcs[i] == out.crtc_id && i < 32) crtc_mask = 1U << i;
+  }
   std::unique_ptr<drmModePlaneRes, PlaneResFree> planes(drmModeGetPlaneResources(fd));
   for (std::uint32_t i = 0; planes && i < planes->count_planes; ++i) {
     std::unique_ptr<drmModePlane, PlaneFree> plane(drmModeGetPlane(fd, planes->planes[i]));
-    if (!plane || plane->crtc_id != out.crtc_id) continue;
-    if (plane_type(fd, plane->plane_id) != static_cast<long long>(plane_type_primary)) continue;
-    out.plane_id = plane->plane_id;
-    return true;
+    if (!plane) continue;
+    const long long type = plane_type(fd, plane->plane_id);
+    if (type == static_cast<long long>(plane_type_cursor) && out.cursor_plane_id == 0 &&
+        (plane->possible_crtcs & crtc_mask) != 0) {
+      out.cursor_plane_id = plane->plane_id;
+    }
+    if (plane->crtc_id == out.crtc_id && out.plane_id == 0 && type == static_cast<long long>(plane_type_primary)) {
+      out.plane_id = plane->plane_id;
+    }
   }
+  if (out.plane_id != 0) return true;
   error = card.string() + ": CRTC " + std::to_string(out.crtc_id) + " has no primary plane attached";
   return false;
 }
@@ -149,6 +164,32 @@ bool read_scanout_state(int fd, const ScanoutTarget& target, ScanoutState& out) 
   std::unique_ptr<drmModePlane, PlaneFree> plane(drmModeGetPlane(fd, target.plane_id));
   if (!plane) return false;
   out.fb_id = plane->crtc_id == target.crtc_id ? plane->fb_id : 0;
+  return true;
+}
+
+bool read_cursor_state(int fd, const ScanoutTarget& target, CursorState& out) {
+  out = CursorState{};
+  if (target.cursor_plane_id == 0) return false;
+  std::unique_ptr<drmModeObjectProperties, PropsFree> props(
+      drmModeObjectGetProperties(fd, target.cursor_plane_id, DRM_MODE_OBJECT_PLANE));
+  if (!props) return false;
+  std::uint64_t crtc_id = 0;
+  bool have_x = false, have_y = false;
+  for (std::uint32_t i = 0; i < props->count_props; ++i) {
+    std::unique_ptr<drmModePropertyRes, PropFree> prop(drmModeGetProperty(fd, props->props[i]));
+    if (!prop) continue;
+    const std::uint64_t v = props->prop_values[i];
+    // CRTC_X/CRTC_Y are signed range properties: the value is the int64 bit pattern
+    // (drm_mode.h "DRM_MODE_PROP_SIGNED_RANGE", U642I64).
+    if (std::strcmp(prop->name, "FB_ID") == 0) out.fb_id = static_cast<std::uint32_t>(v);
+    else if (std::strcmp(prop->name, "CRTC_ID") == 0) crtc_id = v;
+    else if (std::strcmp(prop->name, "CRTC_X") == 0) { out.x_px = static_cast<std::int64_t>(v); have_x = true; }
+    else if (std::strcmp(prop->name, "CRTC_Y") == 0) { out.y_px = static_cast<std::int64_t>(v); have_y = true; }
+    else if (std::strcmp(prop->name, "CRTC_W") == 0) out.w_px = static_cast<std::uint32_t>(v);
+    else if (std::strcmp(prop->name, "CRTC_H") == 0) out.h_px = static_cast<std::uint32_t>(v);
+  }
+  if (!have_x || !have_y) return false;  // not an atomic client: the position is unknown
+  out.shown = out.fb_id != 0 && crtc_id == target.crtc_id;
   return true;
 }
 

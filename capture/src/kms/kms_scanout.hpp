@@ -36,6 +36,7 @@ struct ScanoutTarget {
   std::string connector;     // name, or empty when "first lit CRTC" was asked
   std::uint32_t crtc_id = 0;
   std::uint32_t plane_id = 0;
+  std::uint32_t cursor_plane_id = 0;  // 0: none that can sit on this CRTC, or no atomic cap
   std::uint32_t mode_width_px = 0;
   std::uint32_t mode_height_px = 0;
 };
@@ -59,6 +60,18 @@ struct ScanoutState {
 };
 bool read_scanout_state(int card_fd, const ScanoutTarget& target, ScanoutState& out);
 
+// The cursor plane's state: shown (fb attached, on our CRTC) and where, relative to the
+// CRTC's top-left corner (CRTC_X/CRTC_Y may be negative: a cursor partly off screen).
+struct CursorState {
+  bool shown = false;
+  std::uint32_t fb_id = 0;
+  std::int64_t x_px = 0;
+  std::int64_t y_px = 0;
+  std::uint32_t w_px = 0;  // CRTC_W/CRTC_H: the size on screen (no scaling is applied)
+  std::uint32_t h_px = 0;
+};
+bool read_cursor_state(int card_fd, const ScanoutTarget& target, CursorState& out);
+
 // One framebuffer mapped for reading. Owns the GEM handles GetFB2 created (closed with
 // DRM_IOCTL_GEM_CLOSE: every GetFB2 call makes new ones), the dma-buf fd and the mapping.
 class MappedFb {
@@ -79,6 +92,10 @@ class MappedFb {
   Check recheck() const;
   // Copies the w×h rectangle at (x, y) of plane 0 as 4-byte pixels into dst (rows of
   // dst_stride bytes), with DMA_BUF_IOCTL_SYNC start/end around the read when via PRIME.
+  // Plane 0 for reading inside a sync bracket: begin_read() before, end_read() after.
+  const std::uint8_t* pixels() const noexcept;
+  void begin_read() const noexcept;
+  void end_read() const noexcept;
   bool copy_out(std::uint32_t x_px, std::uint32_t y_px, std::uint32_t w_px, std::uint32_t h_px,
                 std::uint8_t* dst, std::size_t dst_stride, std::string& error) const;
 

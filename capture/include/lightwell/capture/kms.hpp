@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,16 @@ struct KmsOptions {
   std::string connector;
   // Where the default card is looked for (a parameter so tests can point it elsewhere).
   std::filesystem::path dri_dir = "/dev/dri";
+  // Called on the capturing thread with true just before the calls that need CAP_SYS_ADMIN
+  // (drmModeGetFB2, which fills the buffer handles only for the DRM master or a CAP_SYS_ADMIN
+  // caller, kernel drm_mode_getfb2_ioctl; and drmPrimeHandleToFD / MAP_DUMB on those handles)
+  // and with false right after. The server raises the capability into the thread's effective
+  // set there and lowers it again (server/privileges.hpp). Empty: nothing is raised.
+  std::function<void(bool raise)> privileged;
+  // Composite the CURSOR plane of the CRTC (ARGB8888, premultiplied alpha) onto each frame at
+  // its CRTC_X/CRTC_Y. Reading the plane's position needs DRM_CLIENT_CAP_ATOMIC (CRTC_X is an
+  // atomic-only property); a driver without atomic support gets frames without the cursor.
+  bool cursor = true;
 };
 
 // The framebuffer behind the last delivered frame, for a later zero-copy import.
@@ -64,6 +75,8 @@ class KmsFrameSource : public FrameSource {
   virtual std::string_view last_error() const noexcept = 0;
   virtual std::uint32_t width_px() const noexcept = 0;   // the CRTC mode (rounded down to even)
   virtual std::uint32_t height_px() const noexcept = 0;
+  // Frames so far that had a cursor composited onto them (for tests and the log).
+  virtual std::uint64_t cursor_frames() const noexcept = 0;
 };
 
 struct KmsOpenResult {

@@ -6,7 +6,7 @@
 // every buffer; the source is only read and the destination only written, both for the call.
 // Thread: any; calls on disjoint destinations may run concurrently.
 //
-// Arithmetic (docs/STATUS-convert.md): fixed-point with 15 fractional bits, coefficients
+// Arithmetic (docs/capture-kms.md "Colour"): fixed-point with 15 fractional bits, coefficients
 // derived from Kr/Kb (ITU-R BT.601-7 §2.5, BT.709-6 item 3.2, BT.2020-2 table 4), chroma is
 // the 2×2 box average of R'G'B' converted once (centre siting, see below), rounded half up,
 // clamped to 0–255. Every path gives bit-identical output (the tests check it).
@@ -70,5 +70,22 @@ bool convert_xrgb_to_nv12(const XrgbView& source, const Nv12View& destination, Y
 bool convert_xrgb_to_nv12_rows(const XrgbView& source, const Nv12View& destination, YuvFormat format,
                                std::uint32_t first_row, std::uint32_t row_count,
                                ConvertPath path = best_convert_path());
+
+// Where a picture of src size lands inside a dst-sized frame when scaled to fit with its
+// aspect ratio kept (letterbox / pillarbox): the largest rectangle of src's shape that fits,
+// centred, with even origin and size (NV12 chroma pairs), at least 2×2.
+struct FitRect {
+  std::uint32_t x_px = 0, y_px = 0, width_px = 0, height_px = 0;
+};
+FitRect fit_rect(std::uint32_t src_width_px, std::uint32_t src_height_px, std::uint32_t dst_width_px,
+                 std::uint32_t dst_height_px);
+
+// The stream's size differs from the screen's (the client asked for 1920x1080, the screen runs
+// 1280x800, or its mode changed mid-stream): scales `source` into fit_rect() of a dst_width_px
+// × dst_height_px XRGB picture at `destination` (rows of dst_pitch_bytes), nearest-neighbour
+// (each destination pixel takes the source pixel under its centre), and paints the borders
+// black. Returns false and writes nothing on a null pointer, a zero size or a short pitch.
+bool scale_xrgb_letterbox(const XrgbView& source, std::uint8_t* destination, std::size_t dst_pitch_bytes,
+                          std::uint32_t dst_width_px, std::uint32_t dst_height_px);
 
 }  // namespace lightwell::encode

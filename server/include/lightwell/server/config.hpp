@@ -59,6 +59,10 @@ struct NetworkOptions {
 
 enum class EncoderPreference { automatic, vaapi, qsv, software };
 
+// What the video stream shows (docs/capture-kms.md). automatic: the KMS framebuffer when a
+// CRTC is lit and readable at start, else the test pattern (with a log line saying why).
+enum class CaptureKind { automatic, kms, test_pattern };
+
 struct VideoOptions {
   std::uint32_t max_width_px = 3840;    // 320..7680; larger client requests are refused
   std::uint32_t max_height_px = 2160;   // 200..4320
@@ -66,6 +70,9 @@ struct VideoOptions {
   EncoderPreference encoder = EncoderPreference::automatic;
   std::uint32_t min_bitrate_kbps = 500;     // 100..max_bitrate_kbps; client asks are clamped
   std::uint32_t max_bitrate_kbps = 150000;  // min_bitrate_kbps..500000
+  CaptureKind capture = CaptureKind::automatic;
+  std::string card;       // DRM card node ("/dev/dri/card1"); empty: the first with a lit CRTC
+  std::string connector;  // kernel connector name ("HDMI-A-1"); empty: the card's first lit CRTC
 };
 
 enum class AudioSourceKind { pipewire, test_tone };
@@ -141,7 +148,8 @@ struct Config {
 };
 
 std::string_view to_string(EncoderPreference e) noexcept;  // "auto", "vaapi", "qsv", "software"
-std::string_view to_string(AudioSourceKind k) noexcept;    // "pipewire", "test-tone"
+std::string_view to_string(AudioSourceKind k) noexcept;
+std::string_view to_string(CaptureKind k) noexcept;        // "auto", "kms", "test-pattern"    // "pipewire", "test-tone"
 
 // The mDNS instance name for a server name (protocol/README.md "Discovery"): at most 63
 // characters, spaces become '-', cut at the first character that is not alphanumeric or '-';

@@ -82,7 +82,18 @@ struct CapabilityDrop {
 // running without capabilities, but programs it executes regain the full set at execve()
 // (capabilities(7), "Capabilities and execution of programs by root"): dropping only ever
 // narrows a non-root service; a root one stays root.
-CapabilityDrop drop_capabilities(CapMask keep);
+//
+// `dormant` (KMS capture, docs/capture-kms.md "Capabilities"): capabilities kept in the
+// PERMITTED set only, not effective, so the thread (and the threads it starts later, which
+// copy its sets) holds nothing usable until one raises it around the call that needs it
+// (set_effective below). `kept` lists keep and dormant together.
+CapabilityDrop drop_capabilities(CapMask keep, CapMask dormant = 0);
+
+// Raises (true) or lowers (false) `caps` in the CALLING THREAD's effective set, leaving the
+// permitted set as it is. Raising only works for permitted capabilities (capset(2)); false
+// when the kernel refuses (the caller then goes on without: e.g. GetFB2 gives no handle and
+// capture reports why). Lowering never fails in practice.
+bool set_effective(CapMask caps, bool raised);
 
 // CAP_NET_BIND_SERVICE when a port is below unprivileged_port_start (a root server on a low
 // base port binds those only with it), else 0. serve drops everything else before its first
