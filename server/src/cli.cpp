@@ -45,7 +45,7 @@ int dispatch(const Invocation& inv, const CliIo& io, LogHub& hub) {
     case Command::version:
       io.out << "lightwell " << version() << "\n";
       return 0;
-    case Command::probe: return run_probe(io.out);
+    case Command::probe: return run_probe(inv, hub, io.out);
     case Command::doctor: return run_doctor(inv, hub, io.out);
     case Command::serve: return run_serve(inv, hub);
     case Command::pair: return run_pair(inv, hub, io.out, io.err);

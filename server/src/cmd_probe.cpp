@@ -96,16 +96,21 @@ void print_qsv(std::ostream& out, const encode::QsvProbe& q) {
   }
 }
 
-// The software encoders and the modes they fit. CALL SITE for helper swcodecs' measured fit
-// (print_software_fit): until it is merged, only what EncodeProbe says is printed.
-void print_software_fit(std::ostream& out, const encode::EncodeProbe& p) {
+// The software encoders and, when measured (`lightwell probe`, not the web page's status),
+// which modes they fit on this CPU (issue 5: "say in the probe output which software codecs
+// fit which modes"; encode/encoder_table.hpp software_fit).
+void print_software_fit(std::ostream& out, const encode::EncodeProbe& p, const std::vector<encode::SoftwareFit>& fit) {
   for (const auto& e : p.software) {
     out << fmt::format("  {} ({}): {}\n", e.name, e.codec, e.compiled_in ? "compiled in, " + e.detail : e.detail);
+  }
+  for (const auto& f : fit) {
+    out << fmt::format("    {}\n", f.summary);
+    if (!f.note.empty()) out << fmt::format("      {}\n", f.note);
   }
 }
 
 void print_offered(std::ostream& out, const ProbeReport& r) {
-  const proto::HostCapabilities caps = host_capabilities(r.encode);
+  const proto::HostCapabilities caps = offered_capabilities(r.available, r.video);
   const proto::CodecSupport support = codec_support(caps);
   std::string list = "H.264";
   if (support.hevc) list += support.hevc_main10 ? ", HEVC (Main, Main10)" : ", HEVC (Main)";
@@ -139,20 +144,22 @@ void print_input(std::ostream& out, const input::InputProbe& p) {
 
 }  // namespace
 
-ProbeReport gather_probe_report() {
+ProbeReport gather_probe_report(const VideoOptions& video) {
   ProbeReport r;
   r.capture = capture::probe_capture();
   r.encode = encode::probe_encode();
   r.qsv = encode::probe_qsv();
   r.audio = audio::probe_audio(audio::audio_probe_env_from_process());
   r.input = input::probe_input();
+  r.available = codec_availability(encode::encoder_table());
+  r.video = video;
   return r;
 }
 
 void print_probe_report(std::ostream& out, const ProbeReport& r) {
   print_capture(out, r.capture);
   out << "encode:\n";
-  print_software_fit(out, r.encode);
+  print_software_fit(out, r.encode, r.software_fit);
   print_va(out, r.encode);
   print_qsv(out, r.qsv);
   print_audio(out, r.audio);
@@ -160,14 +167,20 @@ void print_probe_report(std::ostream& out, const ProbeReport& r) {
   print_offered(out, r);
 }
 
-int run_probe(std::ostream& out) {
-  print_probe_report(out, gather_probe_report());
+// The configuration is read (not required) because it decides what is offered ([video]
+// encoder, software_hevc, software_av1).
+int run_probe(const Invocation& inv, LogHub& hub, std::ostream& out) {
+  const VideoOptions video = load_setup(inv.global, hub).config.video;
+  ProbeReport report = gather_probe_report(video);
+  out << "(measuring the software encoders on this CPU: a few seconds)\n" << std::flush;
+  report.software_fit = encode::software_fit();
+  print_probe_report(out, report);
   return 0;
 }
 
-std::string probe_report() {
+std::string probe_report(const VideoOptions& video) {
   std::ostringstream text;
-  run_probe(text);
+  print_probe_report(text, gather_probe_report(video));
   return text.str();
 }
 

@@ -27,9 +27,9 @@ Setup load_setup(const GlobalOptions& global, LogHub& hub);
 int run_serve(const Invocation& inv, LogHub& hub);
 int run_pair(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
 int run_clients(const Invocation& inv, LogHub& hub, std::ostream& out, std::ostream& err);
-int run_probe(std::ostream& out);
+int run_probe(const Invocation& inv, LogHub& hub, std::ostream& out);
 // The same report as text (the web page's Status view).
-std::string probe_report();
+std::string probe_report(const VideoOptions& video);
 // `lightwell doctor`: 0 no problem found, 1 at least one (cmd_doctor.cpp, doctor.hpp).
 int run_doctor(const Invocation& inv, LogHub& hub, std::ostream& out);
 // `lightwell display ...` (cmd_display.cpp, docs/display.md): EDID, kernel parameters, install.

@@ -252,6 +252,8 @@ void read_video(Section s, VideoOptions& o) {
   s.choice("encoder", o.encoder,
            {{"auto", EncoderPreference::automatic}, {"vaapi", EncoderPreference::vaapi},
             {"qsv", EncoderPreference::qsv}, {"software", EncoderPreference::software}});
+  s.boolean("software_hevc", o.software_hevc);
+  s.boolean("software_av1", o.software_av1);
   s.choice("capture", o.capture,
            {{"auto", CaptureKind::automatic}, {"kms", CaptureKind::kms}, {"test-pattern", CaptureKind::test_pattern}});
   s.string("card", o.card);

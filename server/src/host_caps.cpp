@@ -15,6 +15,60 @@ proto::HostCapabilities host_capabilities(std::span<const encode::EncoderEntry> 
   return caps;
 }
 
+namespace {
+
+bool hardware_allowed(EncoderPreference e) { return e != EncoderPreference::software; }
+bool software_allowed(EncoderPreference e) {
+  return e == EncoderPreference::automatic || e == EncoderPreference::software;
+}
+
+bool usable(const encode::EncoderEntry& entry, encode::Codec codec) {
+  encode::EncodeMode mode;  // the advertised mode: 1080p60, 8-bit 4:2:0
+  mode.codec = codec;
+  return entry.probe != nullptr && entry.probe(mode).usable;
+}
+
+}  // namespace
+
+CodecAvailability codec_availability(std::span<const encode::EncoderEntry> table) {
+  CodecAvailability a;
+  for (const auto& entry : table) {
+    const bool h264 = usable(entry, encode::Codec::h264);
+    const bool hevc = usable(entry, encode::Codec::hevc);
+    const bool av1 = usable(entry, encode::Codec::av1);
+    (entry.hardware ? a.hardware_h264 : a.software_h264) |= h264;
+    (entry.hardware ? a.hardware_hevc : a.software_hevc) |= hevc;
+    (entry.hardware ? a.hardware_av1 : a.software_av1) |= av1;
+  }
+  return a;
+}
+
+proto::HostCapabilities offered_capabilities(const CodecAvailability& a, const VideoOptions& video) {
+  proto::HostCapabilities caps;
+  const bool hw = hardware_allowed(video.encoder);
+  const bool sw = software_allowed(video.encoder);
+  caps.hevc = (hw && a.hardware_hevc) || (sw && video.software_hevc && a.software_hevc);
+  caps.av1 = (hw && a.hardware_av1) || (sw && video.software_av1 && a.software_av1);
+  return caps;
+}
+
+std::vector<encode::EncoderEntry> offered_encoders(std::span<const encode::EncoderEntry> table,
+                                                   const VideoOptions& video) {
+  std::vector<encode::EncoderEntry> rows;
+  for (const auto& entry : table) {
+    if (entry.hardware) {
+      if (hardware_allowed(video.encoder)) rows.push_back(entry);
+      continue;
+    }
+    if (!software_allowed(video.encoder)) continue;
+    if (usable(entry, encode::Codec::h264) || (video.software_hevc && usable(entry, encode::Codec::hevc)) ||
+        (video.software_av1 && usable(entry, encode::Codec::av1))) {
+      rows.push_back(entry);
+    }
+  }
+  return rows;
+}
+
 proto::HostCapabilities host_capabilities(const encode::EncodeProbe& probe) {
   proto::HostCapabilities caps;
   for (const auto& encoder : probe.software) {

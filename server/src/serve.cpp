@@ -205,7 +205,10 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   const std::string name = setup.config.server.name.empty() ? host_name() : setup.config.server.name;
   log_summary(log, setup, name, identity, clients.clients().size());
   const Ports ports = setup.config.server.ports();
-  proto::HostCapabilities caps = host_capabilities(encode::encoder_table());
+  // What serverinfo and DESCRIBE offer, and the rows a session may encode with: one rule
+  // (host_caps.hpp offered_capabilities / offered_encoders, [video] encoder and software_*).
+  proto::HostCapabilities caps =
+      offered_capabilities(codec_availability(encode::encoder_table()), setup.config.video);
   // Clients send touch and pen events only to hosts that set feature flag 0x01 (input.md §0,
   // §6); the injector handles both. Controller touchpad/motion (0x02) are not emulated.
   if (setup.config.input.enabled) caps.feature_flags |= proto::kHostFeaturePenTouch;
@@ -302,6 +305,8 @@ int run_serve(const Invocation& inv, LogHub& hub) {
   };
   MediaBackends backends = media_backends(setup.config.audio);
   backends.frame_source = frame_source_factory(capture_choice);
+  backends.video_encoder = [rows = offered_encoders(encode::encoder_table(), setup.config.video)](
+                               const encode::EncoderConfig& config) { return encode::create_encoder(config, rows); };
   StreamController streams(io, *app_controller, control_stream, std::move(backends), stream_options,
                            hub.get("stream"));
   sessions.set_on_ended([&streams](const StreamSession& ended) { streams.on_launch_session_ended(ended); });
@@ -384,7 +389,7 @@ int run_serve(const Invocation& inv, LogHub& hub) {
                         web_apps,
                         [&nvhttp](const std::vector<App>& apps) { nvhttp.set_apps(apps); },
                         [&streams] { return streams.status(); },
-                        [] { return probe_report(); },
+                        [video = setup.config.video] { return probe_report(video); },
                         [&hub] { return hub.recent_lines(); }};
     web.emplace(io, std::move(deps), hub.get("web"));
     web_servers = listen_on<net::WebServer>(

@@ -92,15 +92,22 @@ TEST_CASE("probe report of an Alder Lake-N: entrypoints, oneVPL codecs, HuC, no 
   CHECK(contains(out, "codecs offered to clients: H.264 (serverinfo ServerCodecModeSupport 0x1)\n"));
 }
 
-TEST_CASE("codecs offered to clients is serve's own host_capabilities", "[cli][probe]") {
+TEST_CASE("codecs offered to clients follow serve's own rule (offered_capabilities)", "[cli][probe]") {
   ProbeReport r = alder_lake_n();
-  r.encode.software.push_back({"x265", "HEVC", true, "x265 3.5"});
-  r.encode.software.push_back({"svt-av1", "AV1", true, "SVT-AV1 1.4"});
-  const std::string out = print(r);
-  const auto mask = server::codec_support(server::host_capabilities(r.encode)).mask();
+  r.available.software_h264 = r.available.software_hevc = r.available.software_av1 = true;
+  // Defaults: software HEVC / AV1 are not offered (x265 fits no 60 fps mode on 2 cores).
+  CHECK(contains(print(r), "codecs offered to clients: H.264 (serverinfo ServerCodecModeSupport 0x1)\n"));
+  r.video.software_hevc = r.video.software_av1 = true;
+  const auto mask = server::codec_support(server::offered_capabilities(r.available, r.video)).mask();
   // SCM_H264 0x1 | SCM_HEVC 0x100 | SCM_AV1_MAIN8 0x10000 (http-pairing.md §2).
   CHECK(mask == 0x10101);
-  CHECK(contains(out, "codecs offered to clients: H.264, HEVC (Main), AV1 (8-bit) (serverinfo ServerCodecModeSupport 0x10101)\n"));
+  CHECK(contains(print(r), "codecs offered to clients: H.264, HEVC (Main), AV1 (8-bit) (serverinfo ServerCodecModeSupport 0x10101)\n"));
+  // Quick Sync's HEVC is offered without the software switches, unless encoder = "software".
+  r.video = {};
+  r.available.hardware_hevc = true;
+  CHECK(contains(print(r), "codecs offered to clients: H.264, HEVC (Main) (serverinfo ServerCodecModeSupport 0x101)\n"));
+  r.video.encoder = server::EncoderPreference::software;
+  CHECK(contains(print(r), "(serverinfo ServerCodecModeSupport 0x1)\n"));
 }
 
 TEST_CASE("probe report of a machine with another VA driver says why Quick Sync is out", "[cli][probe]") {
@@ -124,6 +131,11 @@ TEST_CASE("probe report on this machine tells the truth about Quick Sync", "[cli
     CHECK(contains(out, "  Quick Sync: unavailable: no /dev/dri render node\n"));
     CHECK(contains(out, "  AV1 encode: no hardware encoder on this machine\n"));
   }
-  const auto mask = server::codec_support(server::host_capabilities(r.encode)).mask();
+  const auto mask = server::codec_support(server::offered_capabilities(r.available, r.video)).mask();
   CHECK(contains(out, fmt::format("(serverinfo ServerCodecModeSupport 0x{:x})\n", mask)));
+  // The table's software rows encode all three codecs here; by default only H.264 is offered.
+  CHECK(r.available.software_h264);
+  CHECK(r.available.software_hevc);
+  CHECK(r.available.software_av1);
+  CHECK(mask == 0x1);
 }

@@ -118,7 +118,7 @@ void LightwellProcess::write_config() const {
       << "[network]\nbind_addresses = [\"" << options_.bind_address << "\"]\nweb_ui = " << (options_.web_ui ? "true" : "false") << "\n"
       << "[audio]\nsource = \"" << options_.audio_source << "\"\n"
       << "[video]\ncapture = \"" << options_.capture << "\"\n"
-      << options_.extra_config;
+      << options_.video_config << options_.extra_config;
 }
 
 LightwellProcess::~LightwellProcess() {

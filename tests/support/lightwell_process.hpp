@@ -42,6 +42,8 @@ struct LightwellOptions {
   // stream a developer's real screen ("auto" would pick KMS where a CRTC is lit); "kms" in
   // the guest streaming test (docs/capture-kms.md).
   std::string capture = "test-pattern";
+  // More keys of [video], one "key = value" per line (the generated file has that table).
+  std::string video_config;
   std::vector<std::string> environment;  // extra NAME=value for the server process
   std::string extra_config;  // appended verbatim to the generated TOML
   // [network] bind_addresses and the address tests reach the server at (readiness, address()).

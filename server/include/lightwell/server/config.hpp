@@ -70,6 +70,13 @@ struct VideoOptions {
   EncoderPreference encoder = EncoderPreference::automatic;
   std::uint32_t min_bitrate_kbps = 500;     // 100..max_bitrate_kbps; client asks are clamped
   std::uint32_t max_bitrate_kbps = 150000;  // min_bitrate_kbps..500000
+  // Software HEVC / AV1 offered to clients (docs/video-encoding.md "What fits"): off by
+  // default, because Moonlight picks HEVC (and newer clients AV1) over H.264 whenever the host
+  // offers it, and here x265 does not keep up with any 60 fps mode on 2 cores (SVT-AV1 fits
+  // 720p60 with one frame of latency). Hardware (Quick Sync) codecs are offered whatever these
+  // say; H.264 is always offered. encoder = "software" offers no hardware codec.
+  bool software_hevc = false;
+  bool software_av1 = false;
   CaptureKind capture = CaptureKind::automatic;
   std::string card;       // DRM card node ("/dev/dri/card1"); empty: the first with a lit CRTC
   std::string connector;  // kernel connector name ("HDMI-A-1"); empty: the card's first lit CRTC

@@ -14,15 +14,36 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "lightwell/encode/encoder_table.hpp"
 #include "lightwell/encode/probe.hpp"
 #include "lightwell/proto/nvhttp_xml.hpp"
 #include "lightwell/proto/sdp_describe.hpp"
+#include "lightwell/server/config.hpp"
 
 namespace lightwell::server {
 
 proto::HostCapabilities host_capabilities(std::span<const encode::EncoderEntry> table);
+
+// Which codecs this machine can encode at the advertised mode (1080p60, 8-bit), by kind: the
+// encoder table's probes, split into hardware and software rows.
+struct CodecAvailability {
+  bool hardware_h264 = false, hardware_hevc = false, hardware_av1 = false;
+  bool software_h264 = false, software_hevc = false, software_av1 = false;
+};
+CodecAvailability codec_availability(std::span<const encode::EncoderEntry> table);
+
+// What is offered to clients, the one rule for serve (serverinfo, DESCRIBE) and `lightwell
+// probe`: hardware codecs when [video] encoder allows hardware (auto, qsv, vaapi); software
+// HEVC / AV1 only when [video] software_hevc / software_av1 say so and encoder allows
+// software (auto, software) — docs/video-encoding.md "What fits". H.264 is always offered.
+proto::HostCapabilities offered_capabilities(const CodecAvailability& available, const VideoOptions& video);
+
+// The table rows a session may use under the same rule, in table order (create_encoder's
+// table): a software row is kept for H.264 always and for HEVC / AV1 when offered.
+std::vector<encode::EncoderEntry> offered_encoders(std::span<const encode::EncoderEntry> table,
+                                                   const VideoOptions& video);
 
 // The same from the probe report's software list (`lightwell doctor`, older callers): a
 // codec is offered when an encoder for it is compiled in. For the encoders in the table the

@@ -10,9 +10,12 @@
 
 #include "lightwell/audio/probe.hpp"
 #include "lightwell/capture/probe.hpp"
+#include "lightwell/encode/encoder_table.hpp"
 #include "lightwell/encode/probe.hpp"
 #include "lightwell/encode/qsv.hpp"
 #include "lightwell/input/probe.hpp"
+#include "lightwell/server/config.hpp"
+#include "lightwell/server/host_caps.hpp"
 
 namespace lightwell::server {
 
@@ -22,9 +25,14 @@ struct ProbeReport {
   encode::QsvProbe qsv;
   audio::AudioProbe audio;
   input::InputProbe input;
+  // The codecs offered to clients come from these two, through offered_capabilities().
+  CodecAvailability available;  // codec_availability(encoder_table()) on this machine
+  VideoOptions video;           // the configuration's [video] (defaults without a file)
+  // Measured by `lightwell probe` only (encodes for seconds); empty elsewhere (web status).
+  std::vector<encode::SoftwareFit> software_fit;
 };
 
-ProbeReport gather_probe_report();
+ProbeReport gather_probe_report(const VideoOptions& video = {});
 void print_probe_report(std::ostream& out, const ProbeReport& report);
 
 }  // namespace lightwell::server
