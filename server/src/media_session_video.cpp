@@ -71,6 +71,7 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
   bool in_outage = false;               // since the last frame, the source failed or asked for a rebuild
   Clock::time_point outage_since{};     // when that began
   Clock::time_point next_rebuild{};     // no source: when to try building one again
+  std::string last_rebuild_error;       // the last rebuild failure logged
   capture::Frame frame;
   // Capture times of the last few frames by source sequence, for encoders that return a frame
   // one call later (EncodeStatus::pending). Fixed size: no allocation on the video thread.
@@ -98,6 +99,9 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
         why = e.what();
       }
       if (!frame_source) {
+        // Said once per distinct reason, not every kCaptureRetry (a screen off for a while).
+        if (why != last_rebuild_error) log.warn("video: capture source not rebuilt yet (retrying): {}", why);
+        last_rebuild_error = why;
         if (Clock::now() - outage_since >= kCaptureOutageLimit) {
           fatal(proto::kTerminationGraceful, "video capture: no working source for " +
                                                  std::to_string(kCaptureOutageLimit.count()) + " s (" + why + ")");
@@ -107,6 +111,7 @@ void MediaSession::Impl::run_video(std::stop_token stop) {
         continue;
       }
       log.info("video: capture source {} rebuilt", frame_source->name());
+      last_rebuild_error.clear();
       need_first_idr = true;  // the client's decoder needs a fresh start after the gap
     }
     const auto status = frame_source->capture(frame, capture_timeout(frame_interval));

@@ -57,7 +57,9 @@ void stream_frames(Streaming& s, bool resume, std::size_t frames) {
 TEST_CASE("abuse: idle and slowloris connections on every TCP port, UDP garbage and half-open ENet; a paired client "
           "still streams, memory stays bounded, fds come back",
           "[integration][abuse]") {
-  Streaming s;
+  LightwellOptions options;
+  options.web_ui = true;  // the web page's HTTPS port (P+1) is flooded like the others
+  Streaming s(options);
   LightwellProcess& host = s.scenario.host();
   const pid_t pid = host.pid();
 
@@ -72,12 +74,11 @@ TEST_CASE("abuse: idle and slowloris connections on every TCP port, UDP garbage 
 
   const std::uint16_t base = host.base_port();
   std::vector<std::uint16_t> tcp_ports{host.http_port(), host.https_port(), host.rtsp_port()};
-  // TODO(web-api): the web UI listener (network.web_ui, TCP P+1) is built on branch wt-web-api.
-  // Once it is merged it accepts here and is flooded like the others; until then nothing
-  // listens on P+1 and it is skipped.
+  // The web page's listener (docs/web.md, TCP P+1), switched on above.
   const auto web_port = static_cast<std::uint16_t>(base + 1);
   const bool web_listening = tcp_port_open(web_port);
-  if (web_listening) tcp_ports.push_back(web_port);
+  REQUIRE(web_listening);
+  tcp_ports.push_back(web_port);
   const std::vector<std::uint16_t> udp_ports{static_cast<std::uint16_t>(base + 9), static_cast<std::uint16_t>(base + 10),
                                              static_cast<std::uint16_t>(base + 11)};
 

@@ -153,7 +153,11 @@ TEST_CASE("probe runs on this machine and reports absent hardware honestly", "[c
   CHECK(r.code == 0);
   for (const char* section : {"capture:\n", "encode:\n", "audio:\n", "input:\n"}) CHECK(contains(r.out, section));
   CHECK(contains(r.out, "x264 (H.264): compiled in, X264_BUILD "));
-  CHECK(contains(r.out, "x265 (HEVC): not built"));
+  CHECK(contains(r.out, "x265 (HEVC): compiled in, libx265 "));
+  CHECK(contains(r.out, "svt-av1 (AV1): compiled in, SVT-AV1 "));
+  // The measured fit of each software encoder, and the offer (H.264 only by default here).
+  CHECK(contains(r.out, "x264 (H.264): fits "));
+  CHECK(contains(r.out, "codecs offered to clients: H.264 (serverinfo ServerCodecModeSupport 0x1)"));
   CHECK(contains(r.out, "Opus: libopus "));
   if (!std::filesystem::exists("/dev/dri")) {
     CHECK(contains(r.out, "no /dev/dri: no KMS capture"));

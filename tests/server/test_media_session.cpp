@@ -241,10 +241,14 @@ TEST_CASE("MediaSession refuses what it cannot stream at construction") {
   Fakes fakes;
   SendSocket s;
   auto config = small_config(s.fd(), s.fd());
-  SECTION("HEVC") {
+  SECTION("HEVC and AV1 are no longer refused: the encoder is asked for the negotiated codec") {
     config.params.codec = lightwell::proto::VideoCodec::hevc;
-    CHECK_THROWS_AS(MediaSession(config, fakes.backends(), hub.get("media"), nullptr), std::runtime_error);
-    CHECK(fakes.video->encoders_made == 0);
+    { MediaSession hevc(config, fakes.backends(), hub.get("media"), nullptr); }
+    REQUIRE(fakes.video->config.has_value());
+    CHECK(fakes.video->config->codec == lightwell::encode::Codec::hevc);
+    config.params.codec = lightwell::proto::VideoCodec::av1;
+    { MediaSession av1(config, fakes.backends(), hub.get("media"), nullptr); }
+    CHECK(fakes.video->config->codec == lightwell::encode::Codec::av1);
   }
   SECTION("a backend that refuses") {
     auto backends = fakes.backends();
