@@ -80,6 +80,13 @@ Result<ControlFrame> parse_control_frame(Bytes plaintext) {
     return fail(Errc::truncated, "control message of " + std::to_string(plaintext.size()) +
                                      " bytes is shorter than its 4-byte header");
   }
+  // The same bound as write_control_frame and the envelope (control_envelope.hpp): a frame
+  // the host could not have written back is refused, whatever carried it (found by fuzzing).
+  if (plaintext.size() > kControlMaxPlaintextBytes) {
+    return fail(Errc::too_large, "control message of " + std::to_string(plaintext.size()) +
+                                     " bytes exceeds the " + std::to_string(kControlMaxPlaintextBytes) +
+                                     "-byte message limit");
+  }
   ControlFrame frame;
   frame.type = load_u16_le(plaintext.data());
   const std::size_t length = load_u16_le(plaintext.data() + 2);

@@ -193,6 +193,26 @@ TEST_CASE("a payload length field that lies is refused") {
   CHECK(parse_error(input) == Errc::truncated);
 }
 
+TEST_CASE("a message larger than the 1024-byte plaintext limit is refused, as the writer refuses it") {
+  // Found by fuzz_control_message: the parser took a well-formed 3590-byte frame that
+  // write_control_frame cannot produce (control_envelope.hpp kControlMaxPlaintextBytes).
+  const std::vector<std::uint8_t> at_limit = frame(0x7777, std::vector<std::uint8_t>(1024 - 4));
+  CHECK(std::holds_alternative<UnknownClientMessage>(parse_ok(at_limit)));
+  // Over the limit, with a truthful length field (the writer refuses these, so by hand).
+  auto raw = [](std::uint16_t type, std::size_t payload_bytes) {
+    std::vector<std::uint8_t> out(4 + payload_bytes, 0xfc);
+    out[0] = static_cast<std::uint8_t>(type & 0xff);
+    out[1] = static_cast<std::uint8_t>(type >> 8);
+    out[2] = static_cast<std::uint8_t>(payload_bytes & 0xff);
+    out[3] = static_cast<std::uint8_t>(payload_bytes >> 8);
+    return out;
+  };
+  CHECK(parse_error(raw(0x7777, 1024 - 4 + 1)) == Errc::too_large);
+  CHECK(parse_error(raw(0x0668, 3586)) == Errc::too_large);
+  std::vector<std::uint8_t> out(2000);
+  CHECK_FALSE(write_control_frame(out, 0x7777, std::vector<std::uint8_t>(1024 - 4 + 1)));
+}
+
 TEST_CASE("every known type with a short or long payload is an error") {
   struct Case {
     std::uint16_t type;

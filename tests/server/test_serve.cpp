@@ -121,7 +121,8 @@ TEST_CASE("the real binary: exit codes of version, probe, usage errors and pair 
            {{"pair", "1234", "--state-dir", (tmp / "s").string()}, 1, "lightwell is not running (no control socket at "},
        }) {
     Child child(c.args, clean_env(tmp));
-    const auto status = child.wait_exit(kShutdown);
+    // probe times the software encoders for a few seconds (ten times that under ASan).
+    const auto status = child.wait_exit(c.args[0] == "probe" ? std::chrono::seconds(120) : kShutdown);
     INFO(c.args[0] << ": " << child.output());
     REQUIRE(status.has_value());
     CHECK(*status == c.code);
