@@ -1,4 +1,5 @@
 #include "lightwell/net/http_server.hpp"
+#include "tcp_listen.hpp"
 
 #include "connection_slots.hpp"
 
@@ -76,16 +77,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         acceptor(io_),
         connections(options.max_connections, options.max_connections_per_peer) {
     if (tls) tls_context.emplace(make_tls_context(*tls));
-    const tcp::endpoint endpoint(asio::ip::make_address(options.bind_address), options.port);
-    try {
-      acceptor.open(endpoint.protocol());
-      acceptor.set_option(tcp::acceptor::reuse_address(true));
-      acceptor.bind(endpoint);
-      acceptor.listen(asio::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& e) {
-      throw std::system_error(e.code(), "cannot listen on " + options.bind_address + ":" +
-                                            std::to_string(options.port) + " (TCP)");
-    }
+    detail::listen_tcp(acceptor, options.bind_address, options.port, "TCP");
   }
 
   void accept();

@@ -3,6 +3,7 @@
 // shared_ptrs kept alive by their pending operations, the server keeps weak references so
 // stop() can close them.
 #include "lightwell/net/rtsp_server.hpp"
+#include "tcp_listen.hpp"
 
 #include "connection_slots.hpp"
 
@@ -41,16 +42,7 @@ struct RtspServer::Impl : std::enable_shared_from_this<RtspServer::Impl> {
         on_error(std::move(e)),
         acceptor(io_),
         connections(options.max_connections, options.max_connections_per_peer) {
-    const tcp::endpoint endpoint(asio::ip::make_address(options.bind_address), options.port);
-    try {
-      acceptor.open(endpoint.protocol());
-      acceptor.set_option(tcp::acceptor::reuse_address(true));
-      acceptor.bind(endpoint);
-      acceptor.listen(asio::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& failure) {
-      throw std::system_error(failure.code(), "cannot listen on " + options.bind_address + ":" +
-                                            std::to_string(options.port) + " (TCP, RTSP)");
-    }
+    detail::listen_tcp(acceptor, options.bind_address, options.port, "TCP, RTSP");
   }
 
   void accept();

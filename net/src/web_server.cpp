@@ -1,6 +1,7 @@
 // WebServer (web_server.hpp): TLS accept, keep-alive request loop, bounded bodies, plain and
 // streamed responses. The per-connection state machine is WebConnection below.
 #include "lightwell/net/web_server.hpp"
+#include "tcp_listen.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -64,16 +65,7 @@ std::string_view WebRequest::path() const {
 struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   Impl(asio::io_context& io_, WebServerOptions opt, const TlsIdentity& tls, WebHandler h)
       : io(io_), options(std::move(opt)), handler(std::move(h)), context(make_context(tls)), acceptor(io_) {
-    const tcp::endpoint endpoint(asio::ip::make_address(options.bind_address), options.port);
-    try {
-      acceptor.open(endpoint.protocol());
-      acceptor.set_option(tcp::acceptor::reuse_address(true));
-      acceptor.bind(endpoint);
-      acceptor.listen(asio::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& e) {
-      throw std::system_error(e.code(), "cannot listen on " + options.bind_address + ":" +
-                                            std::to_string(options.port) + " (TCP)");
-    }
+    detail::listen_tcp(acceptor, options.bind_address, options.port, "TCP");
   }
   void accept();
 
